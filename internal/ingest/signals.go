@@ -1,0 +1,74 @@
+package ingest
+
+import (
+	"net/http"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+// SignalHandler serves one signal source: read, authenticate, decode, validate, store.
+// Nothing is stored unless every signal of the request decodes and validates.
+func SignalHandler(g *Guard, src Source, cfg SourceConfig, sink SignalSink) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := ReadBody(r)
+		if err != nil {
+			g.Reject(w, src.Name, err)
+			return
+		}
+		req := &Request{Header: r.Header, Query: r.URL.Query(), Body: body, Config: cfg}
+		if err := g.Check(src, req, r); err != nil {
+			g.Reject(w, src.Name, err)
+			return
+		}
+
+		sigs, err := src.Decode(req)
+		if err != nil {
+			g.Reject(w, src.Name, err)
+			return
+		}
+		if err := finish(g, src.Name, cfg, sigs); err != nil {
+			g.Reject(w, src.Name, err)
+			return
+		}
+
+		if err := sink.Accept(r.Context(), sigs); err != nil {
+			g.Reject(w, src.Name, err)
+			return
+		}
+		g.Metrics.Signals.WithLabelValues(src.Name).Add(float64(len(sigs)))
+		g.Accepted(w, src.Name, len(sigs))
+	})
+}
+
+// finish fills the fields the handler owns and validates every signal.
+func finish(g *Guard, source string, cfg SourceConfig, sigs []signal.Signal) error {
+	now := g.Now()
+	for i := range sigs {
+		s := &sigs[i]
+		s.Source = source
+		s.ReceivedAt = now
+		if cfg.Service != "" {
+			s.Service = cfg.Service
+		}
+		if s.Severity == "" {
+			s.Severity = signal.SeverityNone
+		}
+		if err := s.Validate(); err != nil {
+			return Errorf("item %d: %v", i, err)
+		}
+	}
+	return nil
+}
+
+// Allowed lists the methods a route accepts; others get 405.
+func Allowed(method string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != method {
+			w.Header().Set("Allow", method)
+			WriteError(w, &Error{Status: http.StatusMethodNotAllowed, Type: TypeBadRequest,
+				Msg: "method " + r.Method + " not allowed; use " + method})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
