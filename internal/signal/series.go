@@ -1,0 +1,83 @@
+package signal
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// Label is one name/value pair of a metric series. A series' labels are kept sorted by name
+// and include the metric name as __name__.
+type Label struct {
+	Name  string
+	Value string
+}
+
+// Point is one sample: a time in Unix milliseconds and a value.
+type Point struct {
+	T int64
+	V float64
+}
+
+// Series is a batch of points for one metric series, as remote_write, OTLP and the pull
+// mode deliver them. Points are in the order the source sent them.
+type Series struct {
+	Labels []Label
+	Points []Point
+}
+
+// SortLabels sorts labels by name in place, the canonical order for identity.
+func SortLabels(ls []Label) {
+	sort.Slice(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
+}
+
+// LabelValue returns the value of the named label, or "".
+func LabelValue(ls []Label, name string) string {
+	for _, l := range ls {
+		if l.Name == name {
+			return l.Value
+		}
+	}
+	return ""
+}
+
+// SeriesKey renders labels as name{a="b",...}: readable, and unique for a sorted set.
+func SeriesKey(ls []Label) string {
+	var b strings.Builder
+	b.WriteString(LabelValue(ls, "__name__"))
+	b.WriteByte('{')
+	first := true
+	for _, l := range ls {
+		if l.Name == "__name__" {
+			continue
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.WriteString(l.Name)
+		b.WriteString(`="`)
+		b.WriteString(l.Value)
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// LabelMap copies labels into a map, for signals.
+func LabelMap(ls []Label) map[string]string {
+	m := make(map[string]string, len(ls))
+	for _, l := range ls {
+		m[l.Name] = l.Value
+	}
+	return m
+}
+
+// LogLine is one log record as the log ingest routes deliver it.
+type LogLine struct {
+	Service  string
+	Time     time.Time
+	Severity Severity
+	Body     string
+	Labels   map[string]string
+}
