@@ -1,0 +1,642 @@
+package ingest
+
+import (
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"math"
+	"mime"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/klauspost/compress/snappy"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+// RemoteWriteSource is the source name of the Prometheus remote_write route, used for
+// authentication, metrics and logs.
+const RemoteWriteSource = "remote-write"
+
+// MaxDecodedBytes caps the snappy-decoded size of one remote_write body. The snappy header
+// declares the decoded length, so without a cap a tiny body could make the server allocate
+// gigabytes. 128 MiB is above what a 16 MiB body of real samples decodes to.
+const MaxDecodedBytes = 128 << 20
+
+// remoteWriteContentType is the media type of remote_write 1.0; 2.0 announces itself with a
+// proto= parameter naming io.prometheus.write.v2.Request and is refused with 415.
+const remoteWriteContentType = "application/x-protobuf"
+
+// RemoteWriteHandler serves Prometheus remote_write 1.0: a snappy block-compressed
+// prompb.WriteRequest. It answers 204 once sink.AcceptSeries has returned, 400 for a body
+// that is not snappy or not a WriteRequest, 415 for another content type or encoding, 413
+// above MaxBodyBytes and 503 when the sink fails, so that Prometheus retries.
+//
+// Samples that cannot feed detection are dropped and counted by reason in
+// cerebro_ingest_dropped_samples_total (see SeriesCollectors): staleness markers, other
+// NaN, ±Inf, negative timestamps, samples not after the previous one of the same series in
+// the request, native histograms, and every sample of a series whose labels break the
+// rules of checkLabels. The rest of the request is accepted. A request in which every
+// sample was dropped for being invalid (staleness markers are valid) answers 400 naming
+// the first reason, so that a misconfigured sender learns of it.
+//
+// The handler reuses the Series, label and point slices it passes to the sink once
+// AcceptSeries has returned: a sink must copy what it keeps beyond the call. Label strings
+// are immutable and safe to keep.
+func RemoteWriteHandler(g *Guard, cfg SourceConfig, sink SeriesSink) http.Handler {
+	src := Source{Name: RemoteWriteSource}
+	rw := &remoteWrite{g: g, sink: sink, strs: newInterner(defaultInternLimit),
+		logs: newDropLog(g.Log, RemoteWriteSource)}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req := &Request{Header: r.Header, Query: r.URL.Query(), Config: cfg}
+		if err := g.Check(src, req, r); err != nil {
+			g.Reject(w, src.Name, err)
+			return
+		}
+		if err := checkRemoteWriteHeaders(r.Header); err != nil {
+			g.Reject(w, src.Name, err)
+			return
+		}
+		if err := rw.serve(r); err != nil {
+			g.Reject(w, src.Name, err)
+			return
+		}
+		g.Metrics.Requests.WithLabelValues(src.Name, "204").Inc()
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// remoteWrite is the state one remote_write route shares between requests.
+type remoteWrite struct {
+	g    *Guard
+	sink SeriesSink
+	strs *interner
+	logs *dropLog
+}
+
+// serve reads, decodes and hands one request to the sink.
+func (rw *remoteWrite) serve(r *http.Request) error {
+	body, err := ReadBody(r)
+	if err != nil {
+		return err
+	}
+	d := rwDecoders.Get().(*rwDecoder)
+	defer d.release()
+	d.strs = rw.strs
+
+	if err := d.decompress(body); err != nil {
+		return err
+	}
+	if err := d.decode(); err != nil {
+		return Errorf("decoding remote-write request: %v", err)
+	}
+	d.drops.record(RemoteWriteSource, rw.logs)
+	if err := d.drops.allDropped(len(d.series)); err != nil {
+		return err
+	}
+	if len(d.series) == 0 {
+		return nil
+	}
+
+	if err := rw.sink.AcceptSeries(r.Context(), d.series); err != nil {
+		return fmt.Errorf("accepting remote-write samples: %w", err)
+	}
+	countAccepted(RemoteWriteSource, d.series)
+	return nil
+}
+
+// checkRemoteWriteHeaders answers 415 unless the request is snappy-encoded protobuf of
+// remote_write 1.0.
+func checkRemoteWriteHeaders(h http.Header) error {
+	if enc := lower(h.Get("Content-Encoding")); enc != "snappy" {
+		return unsupported(fmt.Sprintf("content encoding %q is not supported; "+
+			"remote_write needs snappy", enc))
+	}
+	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil || mt != remoteWriteContentType {
+		return unsupported(fmt.Sprintf("content type %q is not supported; remote_write 1.0 "+
+			"needs %s", h.Get("Content-Type"), remoteWriteContentType))
+	}
+	if p, ok := params["proto"]; ok && p != "prometheus.WriteRequest" {
+		return unsupported(fmt.Sprintf("protobuf message %q is not supported; only "+
+			"remote_write 1.0 (prometheus.WriteRequest) is", p))
+	}
+	return nil
+}
+
+func unsupported(msg string) error {
+	return &Error{Status: http.StatusUnsupportedMediaType, Type: TypeUnsupported, Msg: msg}
+}
+
+// rwDecoders pools decoders so that steady traffic reuses the decode buffers.
+var rwDecoders = sync.Pool{New: func() any { return new(rwDecoder) }}
+
+// rwDecoder holds the buffers of one remote_write request. The series it produces point
+// into labels and points, which are reused by the next request that takes the decoder.
+type rwDecoder struct {
+	raw    []byte
+	series []signal.Series
+	labels []signal.Label
+	points []signal.Point
+	drops  drops
+	strs   *interner
+}
+
+// maxPooledBytes keeps one huge request from pinning its buffers in the pool for good.
+const maxPooledBytes = 8 << 20
+
+// release clears the decoder and returns it to the pool.
+func (d *rwDecoder) release() {
+	if cap(d.raw) > maxPooledBytes || cap(d.points)*16 > maxPooledBytes {
+		return
+	}
+	clear(d.series) // drop references to label slices the sink may not copy
+	d.raw, d.series = d.raw[:0], d.series[:0]
+	d.labels, d.points = d.labels[:0], d.points[:0]
+	d.drops = drops{}
+	d.strs = nil
+	rwDecoders.Put(d)
+}
+
+// decompress snappy-decodes body into the decoder's raw buffer.
+func (d *rwDecoder) decompress(body []byte) error {
+	n, err := snappy.DecodedLen(body)
+	if err != nil {
+		return Errorf("decoding snappy body: %v", err)
+	}
+	if n > MaxDecodedBytes {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,
+			Msg: fmt.Sprintf("decoded body of %d bytes exceeds %d", n, MaxDecodedBytes)}
+	}
+	if cap(d.raw) < n {
+		d.raw = make([]byte, n)
+	}
+	d.raw, err = snappy.Decode(d.raw[:cap(d.raw)], body)
+	if err != nil {
+		return Errorf("decoding snappy body: %v", err)
+	}
+	return nil
+}
+
+// decode parses the WriteRequest in d.raw into d.series. Field 3 (metadata) is skipped:
+// detection does not use it.
+func (d *rwDecoder) decode() error {
+	for b := d.raw; len(b) > 0; {
+		f, rest, err := nextField(b)
+		if err != nil {
+			return fmt.Errorf("reading WriteRequest: %w", err)
+		}
+		b = rest
+		if f.num != 1 {
+			continue
+		}
+		if f.typ != protowire.BytesType {
+			return errWireType("WriteRequest.timeseries", f.typ)
+		}
+		if err := d.timeSeries(f.bytes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// timeSeries parses one TimeSeries and appends it to d.series unless all of it is dropped.
+// Exemplars are skipped and native histograms counted as dropped.
+func (d *rwDecoder) timeSeries(b []byte) error {
+	l0, p0 := len(d.labels), len(d.points)
+	bad := keep
+	for len(b) > 0 {
+		f, rest, err := nextField(b)
+		if err != nil {
+			return fmt.Errorf("reading TimeSeries: %w", err)
+		}
+		b = rest
+		if f.num < 1 || f.num > 4 || f.num == 3 {
+			continue
+		}
+		if f.typ != protowire.BytesType {
+			return errWireType("TimeSeries field", f.typ)
+		}
+		switch f.num {
+		case 1:
+			reason, err := d.label(f.bytes)
+			if err != nil {
+				return err
+			}
+			if bad == keep {
+				bad = reason
+			}
+		case 2:
+			if err := d.sample(f.bytes); err != nil {
+				return err
+			}
+		case 4:
+			d.drops.add(dropHistogram, 1)
+		}
+	}
+	d.finishSeries(l0, p0, bad)
+	return nil
+}
+
+// finishSeries validates the labels and points appended since l0 and p0 and keeps the
+// series if it has a valid label set and at least one valid point.
+func (d *rwDecoder) finishSeries(l0, p0 int, bad dropReason) {
+	labels := d.labels[l0:]
+	if bad == keep {
+		bad = checkLabels(labels)
+	}
+	if bad != keep {
+		d.drops.add(bad, len(d.points)-p0)
+		d.labels, d.points = d.labels[:l0], d.points[:p0]
+		return
+	}
+	pts := d.drops.filterPoints(d.points[p0:])
+	d.points = d.points[:p0+len(pts)]
+	if len(pts) == 0 {
+		d.labels = d.labels[:l0]
+		return
+	}
+	d.series = append(d.series, signal.Series{
+		Labels: labels[:len(labels):len(labels)],
+		Points: pts[:len(pts):len(pts)],
+	})
+}
+
+// label parses one Label message. It returns a drop reason for a name or value that is not
+// valid UTF-8 and skips labels with an empty value, which Prometheus treats as absent.
+func (d *rwDecoder) label(b []byte) (dropReason, error) {
+	var name, value []byte
+	for len(b) > 0 {
+		f, rest, err := nextField(b)
+		if err != nil {
+			return keep, fmt.Errorf("reading Label: %w", err)
+		}
+		b = rest
+		if f.num != 1 && f.num != 2 {
+			continue
+		}
+		if f.typ != protowire.BytesType {
+			return keep, errWireType("Label field", f.typ)
+		}
+		if f.num == 1 {
+			name = f.bytes
+		} else {
+			value = f.bytes
+		}
+	}
+	if len(value) == 0 {
+		return keep, nil
+	}
+	n, ok1 := d.strs.intern(name)
+	v, ok2 := d.strs.intern(value)
+	if !ok1 || !ok2 {
+		return dropBadLabel, nil
+	}
+	d.labels = append(d.labels, signal.Label{Name: n, Value: v})
+	return keep, nil
+}
+
+// sample parses one Sample message and appends it unchecked; finishSeries filters.
+func (d *rwDecoder) sample(b []byte) error {
+	var p signal.Point
+	for len(b) > 0 {
+		f, rest, err := nextField(b)
+		if err != nil {
+			return fmt.Errorf("reading Sample: %w", err)
+		}
+		b = rest
+		switch {
+		case f.num == 1 && f.typ == protowire.Fixed64Type:
+			p.V = math.Float64frombits(f.u64)
+		case f.num == 2 && f.typ == protowire.VarintType:
+			p.T = int64(f.u64)
+		case f.num == 1 || f.num == 2:
+			return errWireType("Sample field", f.typ)
+		}
+	}
+	d.points = append(d.points, p)
+	return nil
+}
+
+// protoField is one decoded protobuf field: bytes for length-delimited fields, u64 for
+// varint and fixed-width ones; groups are skipped whole.
+type protoField struct {
+	num   protowire.Number
+	typ   protowire.Type
+	bytes []byte
+	u64   uint64
+}
+
+// nextField reads the field at the start of b and returns it and the rest of b.
+func nextField(b []byte) (protoField, []byte, error) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return protoField{}, nil, protowire.ParseError(n)
+	}
+	f := protoField{num: num, typ: typ}
+	b = b[n:]
+	switch typ {
+	case protowire.BytesType:
+		f.bytes, n = protowire.ConsumeBytes(b)
+	case protowire.VarintType:
+		f.u64, n = protowire.ConsumeVarint(b)
+	case protowire.Fixed64Type:
+		f.u64, n = protowire.ConsumeFixed64(b)
+	default:
+		n = protowire.ConsumeFieldValue(num, typ, b)
+	}
+	if n < 0 {
+		return protoField{}, nil, protowire.ParseError(n)
+	}
+	return f, b[n:], nil
+}
+
+func errWireType(field string, typ protowire.Type) error {
+	return fmt.Errorf("wrong wire type %d for %s", typ, field)
+}
+
+// Limits on one series' label set, from any metric source. Series beyond them are dropped:
+// they are almost always a bug in the sender (a request id or a stack trace in a label),
+// and keeping them would let one sender exhaust detector memory.
+const (
+	MaxSeriesLabels     = 64
+	MaxSeriesLabelBytes = 8 << 10 // names and values together
+)
+
+// checkLabels sorts a series' labels by name and returns a drop reason if the set is not
+// usable: no metric name, an empty or duplicate name, or more than the limits allow.
+func checkLabels(ls []signal.Label) dropReason {
+	if len(ls) > MaxSeriesLabels {
+		return dropTooManyLabels
+	}
+	size := 0
+	for _, l := range ls {
+		size += len(l.Name) + len(l.Value)
+	}
+	if size > MaxSeriesLabelBytes {
+		return dropTooManyLabels
+	}
+	sortLabels(ls)
+	hasName := false
+	for i, l := range ls {
+		if l.Name == "" || i > 0 && ls[i-1].Name == l.Name {
+			return dropBadLabel
+		}
+		hasName = hasName || l.Name == "__name__"
+	}
+	if !hasName {
+		return dropNoName
+	}
+	return keep
+}
+
+// sortLabels sorts by name with an insertion sort: label sets are short and almost always
+// sorted already, and unlike sort.Slice it does not allocate.
+func sortLabels(ls []signal.Label) {
+	for i := 1; i < len(ls); i++ {
+		for j := i; j > 0 && ls[j].Name < ls[j-1].Name; j-- {
+			ls[j], ls[j-1] = ls[j-1], ls[j]
+		}
+	}
+}
+
+// dropReason says why a sample was not passed on; the zero value means kept.
+type dropReason uint8
+
+// The reasons a metric sample is dropped, in the order of dropNames.
+const (
+	keep dropReason = iota
+	dropStale
+	dropHistogram
+	dropNaN
+	dropInf
+	dropNegativeTime
+	dropOutOfOrder
+	dropDuplicate
+	dropBadLabel
+	dropTooManyLabels
+	dropNoName
+	dropUnsupported
+	numDropReasons
+)
+
+// dropNames are the reason label values of cerebro_ingest_dropped_samples_total.
+var dropNames = [numDropReasons]string{
+	"", "stale_marker", "native_histogram", "nan", "inf", "negative_timestamp",
+	"out_of_order", "duplicate_timestamp", "invalid_label", "label_limit",
+	"no_metric_name", "unsupported_type",
+}
+
+// String returns the metric label value of the reason.
+func (r dropReason) String() string { return dropNames[r] }
+
+// invalid reports whether the reason is a fault of the sender rather than data that
+// detection does not use (staleness markers, native histograms, unsupported types).
+func (r dropReason) invalid() bool {
+	return r != dropStale && r != dropHistogram && r != dropUnsupported
+}
+
+// drops counts the samples of one request dropped by reason.
+type drops struct {
+	n       [numDropReasons]int
+	first   dropReason // first invalid reason seen
+	invalid int
+}
+
+func (d *drops) add(r dropReason, n int) {
+	if n <= 0 || r == keep {
+		return
+	}
+	d.n[r] += n
+	if r.invalid() {
+		d.invalid += n
+		if d.first == keep {
+			d.first = r
+		}
+	}
+}
+
+// filterPoints drops, in place, the points detection cannot use and returns the kept ones.
+// A point must be finite, at a non-negative time and strictly after the previous kept
+// point: the request is the only order ingest can see, and a detector fed the same time
+// twice would weigh it twice.
+func (d *drops) filterPoints(pts []signal.Point) []signal.Point {
+	kept := pts[:0]
+	for _, p := range pts {
+		r := pointReason(p)
+		if r == keep && len(kept) > 0 {
+			if last := kept[len(kept)-1].T; p.T == last {
+				r = dropDuplicate
+			} else if p.T < last {
+				r = dropOutOfOrder
+			}
+		}
+		if r != keep {
+			d.add(r, 1)
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept
+}
+
+// staleNaN is the bit pattern Prometheus writes to mark a series as gone.
+const staleNaN = 0x7ff0000000000002
+
+// pointReason checks a point on its own.
+func pointReason(p signal.Point) dropReason {
+	switch {
+	case math.Float64bits(p.V) == staleNaN:
+		return dropStale
+	case math.IsNaN(p.V):
+		return dropNaN
+	case math.IsInf(p.V, 0):
+		return dropInf
+	case p.T < 0:
+		return dropNegativeTime
+	}
+	return keep
+}
+
+// allDropped returns a 400 naming the first problem when the request had samples and none
+// of them was kept for being invalid.
+func (d *drops) allDropped(kept int) error {
+	if kept > 0 || d.invalid == 0 {
+		return nil
+	}
+	return Errorf("every sample was dropped: %d samples, first reason %s", d.invalid,
+		d.first)
+}
+
+// record adds the request's drops to the metrics and logs them, rate-limited.
+func (d *drops) record(source string, l *dropLog) {
+	for r := dropStale; r < numDropReasons; r++ {
+		if d.n[r] > 0 {
+			seriesMetrics.dropped.WithLabelValues(source, r.String()).Add(float64(d.n[r]))
+		}
+	}
+	if d.invalid > 0 {
+		l.note(d)
+	}
+}
+
+// dropLog logs invalid samples at most once a minute per source: the counter has the
+// totals, the log tells an operator where to look.
+type dropLog struct {
+	log    *slog.Logger
+	source string
+	last   atomic.Int64
+}
+
+func newDropLog(log *slog.Logger, source string) *dropLog {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &dropLog{log: log.With("component", "ingest"), source: source}
+}
+
+func (l *dropLog) note(d *drops) {
+	now, last := time.Now().UnixNano(), l.last.Load()
+	if now-last < int64(time.Minute) || !l.last.CompareAndSwap(last, now) {
+		return
+	}
+	l.log.Warn("invalid samples dropped", "source", l.source, "reason", d.first.String(),
+		"count", d.invalid)
+}
+
+// countAccepted adds the samples handed to the sink to the metrics.
+func countAccepted(source string, series []signal.Series) {
+	n := 0
+	for _, s := range series {
+		n += len(s.Points)
+	}
+	seriesMetrics.samples.WithLabelValues(source).Add(float64(n))
+}
+
+// seriesMetrics counts samples across every metric route of the process. The handler
+// signatures take no registerer, so the collectors are package-level and registered by
+// the caller through SeriesCollectors.
+var seriesMetrics = struct {
+	samples *prometheus.CounterVec
+	dropped *prometheus.CounterVec
+}{
+	samples: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cerebro_ingest_samples_total",
+		Help: "Metric samples handed to detection, by source.",
+	}, []string{"source"}),
+	dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cerebro_ingest_dropped_samples_total",
+		Help: "Metric samples dropped at ingest, by source and reason.",
+	}, []string{"source", "reason"}),
+}
+
+// SeriesCollectors returns the metrics of the remote_write and OTLP metrics routes, for
+// registration once per process.
+func SeriesCollectors() []prometheus.Collector {
+	return []prometheus.Collector{seriesMetrics.samples, seriesMetrics.dropped}
+}
+
+// defaultInternLimit bounds the strings one route keeps for reuse, about 100 MiB at most.
+const defaultInternLimit = 1 << 20
+
+// maxInternLen leaves long strings out of the table: they are rarely repeated.
+const maxInternLen = 256
+
+const internShards = 64
+
+// interner hands out one shared string per distinct label name or value, so that steady
+// traffic allocates no strings and the detector keeps one copy of each. Strings are
+// checked for valid UTF-8 once, when first seen. It is safe for concurrent use.
+//
+// Limits: a shard that reaches its share of the limit is emptied; strings already handed
+// out stay valid, later ones are allocated again until the shard refills.
+type interner struct {
+	seed   maphash.Seed
+	limit  int
+	shards [internShards]internShard
+}
+
+type internShard struct {
+	mu sync.RWMutex
+	m  map[string]string
+	_  [40]byte // keeps shards on their own cache lines
+}
+
+func newInterner(limit int) *interner {
+	in := &interner{seed: maphash.MakeSeed(), limit: max(limit/internShards, 1)}
+	for i := range in.shards {
+		in.shards[i].m = make(map[string]string)
+	}
+	return in
+}
+
+// intern returns the shared string equal to b, and false if b is not valid UTF-8.
+func (in *interner) intern(b []byte) (string, bool) {
+	if len(b) > maxInternLen {
+		return string(b), utf8.Valid(b)
+	}
+	sh := &in.shards[maphash.Bytes(in.seed, b)%internShards]
+	sh.mu.RLock()
+	s, ok := sh.m[string(b)]
+	sh.mu.RUnlock()
+	if ok {
+		return s, true
+	}
+	if !utf8.Valid(b) {
+		return "", false
+	}
+
+	s = string(b)
+	sh.mu.Lock()
+	if len(sh.m) >= in.limit {
+		sh.m = make(map[string]string) // a cleared map would keep its buckets
+	}
+	sh.m[s] = s
+	sh.mu.Unlock()
+	return s, true
+}
