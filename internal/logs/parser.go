@@ -1,0 +1,327 @@
+package logs
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"hash/maphash"
+	"strings"
+)
+
+// Template is one mined log template of a service.
+type Template struct {
+	// ID is stable for the template's life and across restarts: a hash of the masked
+	// words of its first line.
+	ID string
+	// Count is the number of lines the template has taken.
+	Count int64
+
+	tokens []string
+	text   string // rendered tokens; "" when stale
+	idx    int    // position in Parser.all; -1 once evicted
+	lenKey int
+	first  string // the first-word key it is filed under
+	used   uint64 // Parser.seq at the last line, for eviction
+
+	state // signal bookkeeping, owned by the Miner
+}
+
+// Text renders the template: words joined by one space, runs of variables shown once.
+func (t *Template) Text() string {
+	if t.text == "" && len(t.tokens) > 0 {
+		t.text = render(t.tokens)
+	}
+	return t.text
+}
+
+func render(tokens []string) string {
+	var b strings.Builder
+	prevVar := false
+	for _, w := range tokens {
+		startsVar := strings.HasPrefix(w, Wildcard)
+		if prevVar && startsVar {
+			// "<*> <*>x" reads as "<*>x": drop the bare variable written last.
+			s := b.String()[:b.Len()-len(Wildcard)]
+			b.Reset()
+			b.WriteString(s)
+		} else if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+		prevVar = w == Wildcard
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// bucket holds the templates of one word count, filed by first word.
+type bucket struct {
+	byFirst map[string][]*Template
+	all     []*Template
+}
+
+// Parser mines templates from the messages of one service. It is not safe for
+// concurrent use; Miner serializes access per service.
+type Parser struct {
+	tok          *tokenizer
+	similarity   float64
+	maxTemplates int
+	maxLineBytes int
+
+	seed    maphash.Seed
+	buckets map[int]*bucket
+	seen    map[uint64]*Template // masked-sequence hash to template: the fast path
+	all     []*Template
+	seq     uint64
+	rnd     uint64
+
+	// Counters since creation, read by the Miner for its metrics.
+	Evicted   int64
+	Truncated int64
+}
+
+// maxChildren caps distinct first words per word count; more are filed under Wildcard, so
+// a variable first word cannot grow the index without bound.
+const maxChildren = 100
+
+// maxScan bounds the fallback search over a whole word-count bucket.
+const maxScan = 256
+
+// NewParser builds a parser with the masking, similarity and caps of cfg for one service.
+func NewParser(cfg Config, service string) (*Parser, error) {
+	cfg.fill()
+	masks, patterns := cfg.masksFor(service)
+	mk, err := newMasker(masks, patterns)
+	if err != nil {
+		return nil, err
+	}
+	return &Parser{
+		tok:          newTokenizer(mk, cfg.MaxWords),
+		similarity:   cfg.Similarity,
+		maxTemplates: cfg.MaxTemplatesPerService,
+		maxLineBytes: cfg.MaxLineBytes,
+		seed:         maphash.MakeSeed(),
+		buckets:      make(map[int]*bucket),
+		seen:         make(map[uint64]*Template),
+		rnd:          0x9e3779b97f4a7c15,
+	}, nil
+}
+
+// Len returns the number of templates held.
+func (p *Parser) Len() int { return len(p.all) }
+
+// Templates returns the templates held, in no particular order. The slice is shared: do
+// not keep it past the next Add.
+func (p *Parser) Templates() []*Template { return p.all }
+
+// Add mines one message and returns its template and whether the template is new.
+func (p *Parser) Add(msg string) (*Template, bool) {
+	if len(msg) > p.maxLineBytes {
+		msg = msg[:p.maxLineBytes]
+		p.Truncated++
+	}
+	toks := p.tok.tokens(msg)
+	p.seq++
+	h := p.hash(toks)
+	if t := p.seen[h]; t != nil && t.idx >= 0 && len(t.tokens) == len(toks) {
+		t.Count++
+		t.used = p.seq
+		return t, false
+	}
+
+	t := p.match(toks)
+	isNew := t == nil
+	if isNew {
+		t = p.create(toks)
+	} else {
+		p.generalize(t, toks)
+	}
+	if len(p.seen) >= 4*p.maxTemplates {
+		clear(p.seen)
+	}
+	p.seen[h] = t
+	t.Count++
+	t.used = p.seq
+	return t, isNew
+}
+
+func (p *Parser) hash(toks []string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(p.seed)
+	for _, w := range toks {
+		h.WriteString(w)
+		h.WriteByte(0)
+	}
+	return h.Sum64()
+}
+
+// match finds the most similar template of the same word count: first among those filed
+// under the same first word (or Wildcard), then, bounded, among all of that count, so a
+// variable first word does not split a template.
+func (p *Parser) match(toks []string) *Template {
+	b := p.buckets[len(toks)]
+	if b == nil {
+		return nil
+	}
+	first := ""
+	if len(toks) > 0 {
+		first = toks[0]
+	}
+	best, bestSim, bestPar := (*Template)(nil), -1.0, -1
+	for _, list := range [][]*Template{b.byFirst[first], b.byFirst[Wildcard]} {
+		for _, t := range list {
+			best, bestSim, bestPar = p.better(t, toks, best, bestSim, bestPar)
+		}
+	}
+	if best != nil && bestSim >= p.similarity {
+		return best
+	}
+	n := 0
+	for i := len(b.all) - 1; i >= 0 && n < maxScan; i-- {
+		n++
+		best, bestSim, bestPar = p.better(b.all[i], toks, best, bestSim, bestPar)
+	}
+	if best != nil && bestSim >= p.similarity {
+		return best
+	}
+	return nil
+}
+
+func (p *Parser) better(t *Template, toks []string, best *Template, bestSim float64,
+	bestPar int) (*Template, float64, int) {
+	sim, par := p.similar(t.tokens, toks)
+	if sim > bestSim || (sim == bestSim && par > bestPar) {
+		return t, sim, par
+	}
+	return best, bestSim, bestPar
+}
+
+// similar is the share of the line's constant words that the template has at the same
+// place, and the template's variable count for tie-breaks. Words that are variables on
+// either side carry no evidence either way, except that unequal masked shapes count as a
+// difference.
+func (p *Parser) similar(tpl, toks []string) (float64, int) {
+	eq, n, par := 0, 0, 0
+	masked := p.tok.masked
+	for i, tw := range tpl {
+		if tw == Wildcard {
+			par++
+			continue
+		}
+		lw := toks[i]
+		if tw == lw {
+			if !masked[i] {
+				eq++
+				n++
+			}
+			continue
+		}
+		n++
+	}
+	if n == 0 {
+		return 1, par
+	}
+	return float64(eq) / float64(n), par
+}
+
+// generalize turns the template's words that differ from the line into Wildcard.
+func (p *Parser) generalize(t *Template, toks []string) {
+	for i, w := range t.tokens {
+		if w != Wildcard && w != toks[i] {
+			t.tokens[i] = Wildcard
+			t.text = ""
+		}
+	}
+}
+
+func (p *Parser) create(toks []string) *Template {
+	if len(p.all) >= p.maxTemplates {
+		p.evict()
+	}
+	t := &Template{tokens: make([]string, len(toks)), idx: len(p.all), lenKey: len(toks)}
+	for i, w := range toks {
+		t.tokens[i] = strings.Clone(w)
+	}
+	t.ID = templateID(p.hashStable(t.tokens))
+	p.file(t)
+	return t
+}
+
+// file adds t to the index.
+func (p *Parser) file(t *Template) {
+	t.idx = len(p.all)
+	p.all = append(p.all, t)
+	b := p.buckets[t.lenKey]
+	if b == nil {
+		b = &bucket{byFirst: make(map[string][]*Template)}
+		p.buckets[t.lenKey] = b
+	}
+	if t.first == "" && len(t.tokens) > 0 {
+		t.first = t.tokens[0]
+		if _, ok := b.byFirst[t.first]; !ok && len(b.byFirst) >= maxChildren {
+			t.first = Wildcard
+		}
+	}
+	b.byFirst[t.first] = append(b.byFirst[t.first], t)
+	b.all = append(b.all, t)
+}
+
+// evict drops the least recently used of a few sampled templates: an approximate LRU
+// that costs O(1) per eviction.
+func (p *Parser) evict() {
+	var victim *Template
+	for range 8 {
+		p.rnd ^= p.rnd << 13
+		p.rnd ^= p.rnd >> 7
+		p.rnd ^= p.rnd << 17
+		t := p.all[p.rnd%uint64(len(p.all))]
+		if victim == nil || t.used < victim.used {
+			victim = t
+		}
+	}
+	p.remove(victim)
+	p.Evicted++
+}
+
+func (p *Parser) remove(t *Template) {
+	last := p.all[len(p.all)-1]
+	p.all[t.idx] = last
+	last.idx = t.idx
+	p.all = p.all[:len(p.all)-1]
+	t.idx = -1
+
+	b := p.buckets[t.lenKey]
+	b.all = without(b.all, t)
+	b.byFirst[t.first] = without(b.byFirst[t.first], t)
+	if len(b.byFirst[t.first]) == 0 {
+		delete(b.byFirst, t.first)
+	}
+}
+
+func without(list []*Template, t *Template) []*Template {
+	for i, x := range list {
+		if x == t {
+			copy(list[i:], list[i+1:])
+			list[len(list)-1] = nil
+			return list[:len(list)-1]
+		}
+	}
+	return list
+}
+
+// hashStable hashes words with a fixed function, so IDs survive restarts.
+func (p *Parser) hashStable(toks []string) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for _, w := range toks {
+		for i := 0; i < len(w); i++ {
+			h = (h ^ uint64(w[i])) * prime
+		}
+		h = (h ^ 0xff) * prime
+	}
+	return h
+}
+
+func templateID(h uint64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], h)
+	return hex.EncodeToString(b[:])
+}
