@@ -1,0 +1,75 @@
+package signal
+
+import "time"
+
+// IncidentStatus is where an incident is in its life.
+type IncidentStatus string
+
+// The incident statuses.
+const (
+	IncidentOpen      IncidentStatus = "open"
+	IncidentDiagnosed IncidentStatus = "diagnosed"
+	IncidentResolved  IncidentStatus = "resolved"
+)
+
+// Incident is a set of signals grouped because they share one cause, with the key times
+// from which MTTD and MTTR are computed.
+type Incident struct {
+	ID            int64          `json:"id"`
+	Status        IncidentStatus `json:"status"`
+	Title         string         `json:"title"`
+	Services      []string       `json:"services"`
+	OpenedAt      time.Time      `json:"opened_at"`       // wall clock when CEREBRO opened it
+	FirstSignalAt time.Time      `json:"first_signal_at"` // earliest member start, source time
+	DetectedAt    time.Time      `json:"detected_at"`
+	DiagnosedAt   time.Time      `json:"diagnosed_at,omitzero"`
+	ResolvedAt    time.Time      `json:"resolved_at,omitzero"`
+	LastActivity  time.Time      `json:"last_activity"`
+	Members       []Member       `json:"members,omitempty"`
+	Timeline      []Entry        `json:"timeline,omitempty"`
+	Hypotheses    []Hypothesis   `json:"hypotheses,omitempty"`
+}
+
+// Member is one signal identity inside an incident, with its current state.
+type Member struct {
+	Fingerprint string    `json:"fingerprint"`
+	SignalID    int64     `json:"signal_id"`
+	Source      string    `json:"source"`
+	Kind        Kind      `json:"kind"`
+	Name        string    `json:"name"`
+	Service     string    `json:"service"`
+	Group       string    `json:"group,omitempty"`
+	Status      Status    `json:"status"`
+	Score       float64   `json:"score,omitempty"`
+	StartsAt    time.Time `json:"starts_at"`
+	EndsAt      time.Time `json:"ends_at,omitzero"`
+}
+
+// Entry is one line of an incident's timeline.
+type Entry struct {
+	At       time.Time `json:"at"`
+	Type     string    `json:"type"` // opened, firing, resolved, late, diagnosed, ...
+	Text     string    `json:"text"`
+	SignalID int64     `json:"signal_id,omitempty"`
+}
+
+// Hypothesis is a suspected cause: a service plus a reason, with a score, evidence and a
+// plain-language explanation.
+type Hypothesis struct {
+	Rank        int        `json:"rank"`
+	Service     string     `json:"service"`
+	Kind        string     `json:"kind"` // change, upstream, anomaly
+	Score       float64    `json:"score"`
+	Explanation string     `json:"explanation"`
+	Evidence    []Evidence `json:"evidence"`
+}
+
+// Evidence points at a stored signal that supports a hypothesis.
+type Evidence struct {
+	SignalID int64     `json:"signal_id"`
+	Kind     Kind      `json:"kind"`
+	Name     string    `json:"name"`
+	Service  string    `json:"service"`
+	At       time.Time `json:"at"`
+	Detail   string    `json:"detail"`
+}

@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+// Tx is one write transaction. Correlate and diagnose make all the changes one signal
+// causes, and the cursor advance, inside one Tx so a crash leaves either all or none.
+type Tx struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+// Update runs fn in a write transaction and commits it when fn returns nil.
+func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	defer sqlTx.Rollback()
+	if err := fn(&Tx{ctx: ctx, tx: sqlTx}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("committing transaction: %w", err)
+	}
+	return nil
+}
+
+// IdentityState is the current state of one signal identity, by source time.
+type IdentityState struct {
+	Fingerprint string
+	Status      signal.Status
+	EventTime   time.Time
+	StartsAt    time.Time
+	IncidentID  int64 // the incident its current episode belongs to, or 0
+}
+
+// Identity reads an identity's state; ok is false when it was never seen.
+func (t *Tx) Identity(fp string) (st IdentityState, ok bool, err error) {
+	var ev, start int64
+	err = t.tx.QueryRowContext(t.ctx, `SELECT status, event_time, starts_at, incident_id
+		FROM identities WHERE fingerprint = ?`, fp).Scan(&st.Status, &ev, &start, &st.IncidentID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, false, nil
+	}
+	if err != nil {
+		return st, false, fmt.Errorf("reading identity %q: %w", fp, err)
+	}
+	st.Fingerprint, st.EventTime, st.StartsAt = fp, fromNano(ev), fromNano(start)
+	return st, true, nil
+}
+
+// PutIdentity writes an identity's state.
+func (t *Tx) PutIdentity(st IdentityState) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO identities
+		(fingerprint, status, event_time, starts_at, incident_id) VALUES (?,?,?,?,?)
+		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status,
+		event_time = excluded.event_time, starts_at = excluded.starts_at,
+		incident_id = excluded.incident_id`,
+		st.Fingerprint, string(st.Status), unixNano(st.EventTime), unixNano(st.StartsAt),
+		st.IncidentID)
+	if err != nil {
+		return fmt.Errorf("writing identity %q: %w", st.Fingerprint, err)
+	}
+	return nil
+}
+
+// ActiveIncidents lists unresolved incidents active at or after since, with members.
+func (t *Tx) ActiveIncidents(since time.Time) ([]signal.Incident, error) {
+	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+incidentCols+` FROM incidents
+		WHERE status != 'resolved' AND last_activity >= ? ORDER BY last_activity DESC`,
+		unixNano(since))
+	if err != nil {
+		return nil, fmt.Errorf("listing active incidents: %w", err)
+	}
+	var out []signal.Incident
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scanning incident: %w", err)
+		}
+		out = append(out, in)
+	}
+	rows.Close()
+	for i := range out {
+		if out[i].Members, err = readMembers(t.ctx, t.tx, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Incident reads one incident with members and timeline inside the transaction.
+func (t *Tx) Incident(id int64) (signal.Incident, error) {
+	return readIncident(t.ctx, t.tx, id)
+}
+
+// CreateIncident inserts a new incident and returns its id.
+func (t *Tx) CreateIncident(in signal.Incident) (int64, error) {
+	services, _ := json.Marshal(in.Services)
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO incidents (status, title, services,
+		opened_at, first_signal_at, detected_at, last_activity) VALUES (?,?,?,?,?,?,?)`,
+		string(in.Status), in.Title, string(services), unixNano(in.OpenedAt),
+		unixNano(in.FirstSignalAt), unixNano(in.DetectedAt), unixNano(in.LastActivity))
+	if err != nil {
+		return 0, fmt.Errorf("creating incident %q: %w", in.Title, err)
+	}
+	return res.LastInsertId()
+}
+
+// SaveIncident writes an incident's own fields (not members or timeline).
+func (t *Tx) SaveIncident(in signal.Incident) error {
+	services, _ := json.Marshal(in.Services)
+	hyps, _ := json.Marshal(in.Hypotheses)
+	if in.Hypotheses == nil {
+		hyps = []byte("[]")
+	}
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE incidents SET status = ?, title = ?,
+		services = ?, first_signal_at = ?, diagnosed_at = ?, resolved_at = ?,
+		last_activity = ?, hypotheses = ? WHERE id = ?`,
+		string(in.Status), in.Title, string(services), unixNano(in.FirstSignalAt),
+		unixNano(in.DiagnosedAt), unixNano(in.ResolvedAt), unixNano(in.LastActivity),
+		string(hyps), in.ID)
+	if err != nil {
+		return fmt.Errorf("saving incident %d: %w", in.ID, err)
+	}
+	return nil
+}
+
+// PutMember inserts or replaces a member of an incident.
+func (t *Tx) PutMember(incidentID int64, m signal.Member) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO members (incident_id, fingerprint,
+		signal_id, source, kind, name, service, grp, status, score, starts_at, ends_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT (incident_id, fingerprint) DO UPDATE SET signal_id = excluded.signal_id,
+		status = excluded.status, score = MAX(score, excluded.score),
+		starts_at = excluded.starts_at, ends_at = excluded.ends_at`,
+		incidentID, m.Fingerprint, m.SignalID, m.Source, string(m.Kind), m.Name, m.Service,
+		m.Group, string(m.Status), m.Score, unixNano(m.StartsAt), unixNano(m.EndsAt))
+	if err != nil {
+		return fmt.Errorf("writing member %q of incident %d: %w", m.Fingerprint, incidentID, err)
+	}
+	return nil
+}
+
+// AddEntry appends a timeline entry to an incident.
+func (t *Tx) AddEntry(incidentID int64, e signal.Entry) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO timeline (incident_id, at, type, text,
+		signal_id) VALUES (?,?,?,?,?)`, incidentID, unixNano(e.At), e.Type, e.Text, e.SignalID)
+	if err != nil {
+		return fmt.Errorf("adding timeline entry to incident %d: %w", incidentID, err)
+	}
+	return nil
+}
+
+// Cursor reads a consumer's position in the signal log (0 when new).
+func (t *Tx) Cursor(name string) (int64, error) {
+	var seq int64
+	err := t.tx.QueryRowContext(t.ctx, "SELECT seq FROM cursors WHERE name = ?", name).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading cursor %q: %w", name, err)
+	}
+	return seq, nil
+}
+
+// SetCursor records a consumer's position in the signal log.
+func (t *Tx) SetCursor(name string, seq int64) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO cursors (name, seq) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, name, seq)
+	if err != nil {
+		return fmt.Errorf("writing cursor %q: %w", name, err)
+	}
+	return nil
+}
+
+// Cursor reads a consumer's position outside a transaction.
+func (s *Store) Cursor(ctx context.Context, name string) (int64, error) {
+	var seq int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		var err error
+		seq, err = tx.Cursor(name)
+		return err
+	})
+	return seq, err
+}
