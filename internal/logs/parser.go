@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash/maphash"
+	"slices"
 	"strings"
 )
 
@@ -21,6 +22,9 @@ type Template struct {
 	lenKey int
 	first  string // the first-word key it is filed under
 	used   uint64 // Parser.seq at the last line, for eviction
+	// vals holds, per generalized position, the distinct plain words seen there; a
+	// position with a few distinct words keeps them as constants (see TextFor).
+	vals []posVals
 
 	state // signal bookkeeping, owned by the Miner
 }
@@ -50,6 +54,57 @@ func render(tokens []string) string {
 		prevVar = w == Wildcard
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// posVals are the distinct words seen at one variable position.
+type posVals struct {
+	words []string
+	high  bool // more than maxPosVals words, or a masked one: a true variable
+}
+
+// maxPosVals is how many distinct plain words a position may show and still be read as a
+// choice between constants ("VM Started" / "VM Stopped") rather than a variable.
+var maxPosVals = 4
+
+func (v *posVals) note(w string, masked bool) {
+	if v.high {
+		return
+	}
+	if masked {
+		v.high, v.words = true, nil
+		return
+	}
+	for _, x := range v.words {
+		if x == w {
+			return
+		}
+	}
+	if len(v.words) >= maxPosVals {
+		v.high, v.words = true, nil
+		return
+	}
+	v.words = append(v.words, strings.Clone(w))
+}
+
+// low reports whether position i is a choice between a few constants.
+func (t *Template) low(i int) bool {
+	return t.vals != nil && t.vals[i].words != nil && !t.vals[i].high
+}
+
+// TextFor renders the template as it reads for one line's words (from Parser.Words):
+// positions that only ever held a few plain words show the line's word.
+func (t *Template) TextFor(words []string) string {
+	if t.vals == nil || len(words) != len(t.tokens) {
+		return t.Text()
+	}
+	toks := make([]string, len(t.tokens))
+	for i, w := range t.tokens {
+		if w == Wildcard && t.low(i) {
+			w = words[i]
+		}
+		toks[i] = w
+	}
+	return render(toks)
 }
 
 // bucket holds the templates of one word count, filed by first word.
@@ -122,6 +177,7 @@ func (p *Parser) Add(msg string) (*Template, bool) {
 	p.seq++
 	h := p.hash(toks)
 	if t := p.seen[h]; t != nil && t.idx >= 0 && len(t.tokens) == len(toks) {
+		p.noteVals(t, toks)
 		t.Count++
 		t.used = p.seq
 		return t, false
@@ -222,15 +278,38 @@ func (p *Parser) similar(tpl, toks []string) (float64, int) {
 	return float64(eq) / float64(n), par
 }
 
-// generalize turns the template's words that differ from the line into Wildcard.
+// generalize turns the template's words that differ from the line into Wildcard, and
+// notes the words seen at variable positions.
 func (p *Parser) generalize(t *Template, toks []string) {
 	for i, w := range t.tokens {
-		if w != Wildcard && w != toks[i] {
-			t.tokens[i] = Wildcard
-			t.text = ""
+		if w == Wildcard || w == toks[i] {
+			continue
+		}
+		if t.vals == nil {
+			t.vals = make([]posVals, len(t.tokens))
+		}
+		t.vals[i].note(w, hasWildcard(w))
+		t.tokens[i] = Wildcard
+		t.text = ""
+	}
+	p.noteVals(t, toks)
+}
+
+func (p *Parser) noteVals(t *Template, toks []string) {
+	if t.vals == nil {
+		return
+	}
+	for i := range t.vals {
+		if t.tokens[i] == Wildcard {
+			t.vals[i].note(toks[i], p.tok.masked[i])
 		}
 	}
 }
+
+func hasWildcard(w string) bool { return strings.Contains(w, Wildcard) }
+
+// Words returns a copy of the masked words of the last message added.
+func (p *Parser) Words() []string { return slices.Clone(p.tok.words) }
 
 func (p *Parser) create(toks []string) *Template {
 	if len(p.all) >= p.maxTemplates {

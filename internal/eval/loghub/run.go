@@ -47,14 +47,16 @@ func Parse(lines []Line, cfg logs.Config, service string) ([]string, float64, er
 		return nil, 0, err
 	}
 	of := make([]*logs.Template, len(lines))
+	words := make([][]string, len(lines))
 	start := time.Now()
 	for i, l := range lines {
 		of[i], _ = p.Add(l.Content)
+		words[i] = p.Words()
 	}
 	elapsed := time.Since(start)
 	out := make([]string, len(lines))
 	for i, t := range of {
-		out[i] = t.Text()
+		out[i] = t.TextFor(words[i])
 	}
 	rate := 0.0
 	if elapsed > 0 {
