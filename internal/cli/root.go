@@ -27,6 +27,9 @@ func Root() *cobra.Command {
 	root.PersistentFlags().String("log-format", "text", "log format: text or json")
 
 	// One line per command; keep them in the order the help lists them.
+	root.AddCommand(serveCmd())
+	root.AddCommand(incidentsCmd())
+	root.AddCommand(configCmd())
 	root.AddCommand(evalCmd())
 	root.AddCommand(benchCmd())
 	return root

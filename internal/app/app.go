@@ -1,0 +1,152 @@
+// Package app wires the pipeline stages together and runs them as one group: when one
+// fails, all stop. New reads top to bottom in data-flow order:
+// ingest -> store (signal log) -> bus -> correlate -> diagnose, with the read API beside.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/cerebro-aiops/cerebro/internal/api"
+	"github.com/cerebro-aiops/cerebro/internal/bus"
+	"github.com/cerebro-aiops/cerebro/internal/config"
+	"github.com/cerebro-aiops/cerebro/internal/correlate"
+	"github.com/cerebro-aiops/cerebro/internal/diagnose"
+	"github.com/cerebro-aiops/cerebro/internal/ingest"
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+	"github.com/cerebro-aiops/cerebro/internal/store"
+	"github.com/cerebro-aiops/cerebro/internal/topology"
+)
+
+// App is one running CEREBRO server.
+type App struct {
+	cfg       config.Config
+	log       *slog.Logger
+	st        *store.Store
+	reg       *prometheus.Registry
+	ln        net.Listener
+	srv       *http.Server
+	correlate *correlate.Engine
+	diagnose  *diagnose.Engine
+	runners   []func(ctx context.Context) error
+	ready     atomic.Bool
+}
+
+// New builds the whole pipeline from cfg and binds the listener, so Addr is known before
+// Run. It refuses a non-loopback listener without an API token.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if !config.IsLoopback(cfg.Listen) && cfg.APIToken == "" {
+		return nil, config.ErrInsecureListen
+	}
+	a := &App{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
+	a.reg.MustRegister(collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// The store holds the signal log every later stage reads.
+	st, err := store.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	a.st = st
+
+	// The service graph, then the stages in data-flow order.
+	graph := topology.New()
+	for _, s := range cfg.Services {
+		for _, d := range s.DependsOn {
+			graph.Add(s.Name, d)
+		}
+	}
+	signals := bus.NewTopic()
+	a.diagnose = diagnose.New(st, graph, log, a.reg)
+	a.correlate = correlate.New(st, graph, correlate.Config{
+		Window: cfg.Correlate.Window.Std(), Hops: cfg.Correlate.Hops,
+	}, signals.C(), a.diagnose, log, a.reg)
+	sink := &signalSink{st: st, topic: signals}
+
+	// Ingest routes write to the signal log; the API reads the store.
+	routes, err := a.ingestRoutes(sink)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	handler := api.Handler(api.Options{Store: st, Gatherer: a.reg, Token: cfg.APIToken,
+		Routes: routes, Ready: a.ready.Load, Log: log.With("component", "api")})
+
+	a.ln, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	return a, nil
+}
+
+// Addr is the address the server listens on (useful with port 0).
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// Store exposes the store to in-process callers (the demo, tests).
+func (a *App) Store() *store.Store { return a.st }
+
+// Run serves until ctx ends or a component fails, then shuts everything down.
+func (a *App) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.correlate.Run(ctx) })
+	g.Go(func() error { return a.diagnose.Run(ctx) })
+	g.Go(func() error { return a.prune(ctx) })
+	for _, r := range a.runners {
+		g.Go(func() error { return r(ctx) })
+	}
+	g.Go(func() error {
+		err := a.srv.Serve(a.ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("serving HTTP: %w", err)
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return a.srv.Shutdown(sctx)
+	})
+	a.ready.Store(true)
+	a.log.Info("serving", "addr", a.Addr(), "data_dir", a.cfg.DataDir)
+
+	err := g.Wait()
+	a.ready.Store(false)
+	if cerr := a.shutdown(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (a *App) shutdown() error {
+	return a.st.Close()
+}
+
+// signalSink appends signals to the log and wakes correlate.
+type signalSink struct {
+	st    *store.Store
+	topic *bus.Topic
+}
+
+func (s *signalSink) Accept(ctx context.Context, sigs []signal.Signal) error {
+	if _, err := s.st.AppendSignals(ctx, sigs); err != nil {
+		return err
+	}
+	s.topic.Notify()
+	return nil
+}
+
+var _ ingest.SignalSink = (*signalSink)(nil)

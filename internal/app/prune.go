@@ -1,0 +1,34 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// pruneEvery is how often retention runs.
+const pruneEvery = 10 * time.Minute
+
+// prune applies retention until ctx ends. A failed prune is logged and retried next time:
+// keeping data a little longer is harmless.
+func (a *App) prune(ctx context.Context) error {
+	t := time.NewTicker(pruneEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		now := time.Now()
+		if n, err := a.st.PruneSignals(ctx, now.Add(-a.cfg.Retention.Signals.Std())); err != nil {
+			a.log.Warn("pruning signals failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("signals pruned", "count", n)
+		}
+		if n, err := a.st.PruneIncidents(ctx, now.Add(-a.cfg.Retention.Incidents.Std())); err != nil {
+			a.log.Warn("pruning incidents failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("incidents pruned", "count", n)
+		}
+	}
+}

@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+func incidentsCmd() *cobra.Command {
+	var server string
+	var asJSON bool
+	c := &cobra.Command{Use: "incidents", Short: "List and show incidents from a server"}
+	c.PersistentFlags().StringVar(&server, "server", "http://127.0.0.1:8080", "CEREBRO URL")
+	c.PersistentFlags().BoolVar(&asJSON, "json", false, "print the API's JSON")
+
+	list := &cobra.Command{
+		Use: "list", Short: "List incidents, newest first", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			status, _ := cmd.Flags().GetString("status")
+			var out struct {
+				Incidents []signal.Incident `json:"incidents"`
+			}
+			raw, err := getJSON(server+"/api/v1/incidents?status="+status, &out)
+			if err != nil || asJSON {
+				return printRaw(cmd.OutOrStdout(), raw, err)
+			}
+			printIncidents(cmd.OutOrStdout(), out.Incidents)
+			return nil
+		},
+	}
+	list.Flags().String("status", "", "filter: open, diagnosed, resolved")
+
+	show := &cobra.Command{
+		Use: "show ID", Short: "Show one incident with timeline and hypotheses",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var in signal.Incident
+			raw, err := getJSON(server+"/api/v1/incidents/"+args[0], &in)
+			if err != nil || asJSON {
+				return printRaw(cmd.OutOrStdout(), raw, err)
+			}
+			PrintIncident(cmd.OutOrStdout(), &in)
+			return nil
+		},
+	}
+	c.AddCommand(list, show)
+	return c
+}
+
+// getJSON fetches url with the API token from CEREBRO_API_TOKEN and decodes it into v.
+func getJSON(url string, v any) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("building request for %s: %w", url, err)
+	}
+	if tok := os.Getenv("CEREBRO_API_TOKEN"); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("requesting %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("requesting %s: %s: %s", url, resp.Status,
+			strings.TrimSpace(string(raw)))
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, fmt.Errorf("decoding answer from %s: %w", url, err)
+	}
+	return raw, nil
+}
+
+func printRaw(w io.Writer, raw []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(raw)
+	return err
+}
+
+func printIncidents(w io.Writer, ins []signal.Incident) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tOPENED\tSERVICES\tTOP HYPOTHESIS\tTITLE")
+	for _, in := range ins {
+		top := "-"
+		if len(in.Hypotheses) > 0 {
+			top = in.Hypotheses[0].Kind + " on " + in.Hypotheses[0].Service
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Status,
+			in.OpenedAt.Local().Format("01-02 15:04:05"), strings.Join(in.Services, ","), top,
+			in.Title)
+	}
+	tw.Flush()
+}
+
+// PrintIncident renders one incident for a terminal.
+func PrintIncident(w io.Writer, in *signal.Incident) {
+	fmt.Fprintf(w, "Incident %d: %s\n", in.ID, in.Title)
+	fmt.Fprintf(w, "  status:    %s\n  services:  %s\n", in.Status, strings.Join(in.Services, ", "))
+	fmt.Fprintf(w, "  first signal %s, detected %s", ts(in.FirstSignalAt), ts(in.DetectedAt))
+	if !in.ResolvedAt.IsZero() {
+		fmt.Fprintf(w, ", resolved %s", ts(in.ResolvedAt))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "\nHypotheses:")
+	for _, h := range in.Hypotheses {
+		fmt.Fprintf(w, "  %d. [%.2f] %s on %s: %s\n", h.Rank, h.Score, h.Kind, h.Service,
+			h.Explanation)
+		for _, e := range h.Evidence {
+			fmt.Fprintf(w, "       - %s %s %s (%s) signal %d\n", ts(e.At), e.Kind, e.Name,
+				e.Detail, e.SignalID)
+		}
+	}
+	fmt.Fprintln(w, "\nTimeline:")
+	for _, e := range in.Timeline {
+		fmt.Fprintf(w, "  %s  %-12s %s\n", ts(e.At), e.Type, e.Text)
+	}
+}
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("15:04:05.000")
+}
