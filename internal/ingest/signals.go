@@ -15,7 +15,8 @@ func SignalHandler(g *Guard, src Source, cfg SourceConfig, sink SignalSink) http
 			g.Reject(w, src.Name, err)
 			return
 		}
-		req := &Request{Header: r.Header, Query: r.URL.Query(), Body: body, Config: cfg}
+		req := &Request{Header: r.Header, Query: r.URL.Query(), Body: body, Config: cfg,
+			Received: g.Now().UTC()}
 		if err := g.Check(src, req, r); err != nil {
 			g.Reject(w, src.Name, err)
 			return
@@ -34,6 +35,9 @@ func SignalHandler(g *Guard, src Source, cfg SourceConfig, sink SignalSink) http
 		if err := sink.Accept(r.Context(), sigs); err != nil {
 			g.Reject(w, src.Name, err)
 			return
+		}
+		if src.Stored != nil {
+			src.Stored(req, sigs)
 		}
 		g.Metrics.Signals.WithLabelValues(src.Name).Add(float64(len(sigs)))
 		g.Accepted(w, src.Name, len(sigs))

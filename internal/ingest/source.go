@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
@@ -20,6 +21,9 @@ type Request struct {
 	Query  map[string][]string
 	Body   []byte
 	Config SourceConfig
+	// Received is when the handler took the request; decoders use it as the event time of
+	// deliveries that carry none. Zero outside the handler.
+	Received time.Time
 }
 
 // Decoder turns one delivery into signals. It returns a *Error (via Errorf) for bad input
@@ -37,6 +41,10 @@ type Source struct {
 	// Verify is the source's signature check; nil means the source only supports the
 	// shared-token check.
 	Verify Verifier
+	// Stored, when set, is called once the sink has made a request's signals durable.
+	// Sources that drop redelivered events remember a delivery here, not in Decode, so
+	// that a delivery whose storing failed is taken again when the sender retries.
+	Stored func(req *Request, sigs []signal.Signal)
 }
 
 // SourceConfig is the per-source part of the configuration.
