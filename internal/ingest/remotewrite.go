@@ -334,7 +334,7 @@ type protoField struct {
 
 // nextField reads the field at the start of b and returns it and the rest of b.
 func nextField(b []byte) (protoField, []byte, error) {
-	num, typ, n := protowire.ConsumeTag(b)
+	num, typ, n := consumeTag(b)
 	if n < 0 {
 		return protoField{}, nil, protowire.ParseError(n)
 	}
@@ -342,18 +342,120 @@ func nextField(b []byte) (protoField, []byte, error) {
 	b = b[n:]
 	switch typ {
 	case protowire.BytesType:
-		f.bytes, n = protowire.ConsumeBytes(b)
+		f.bytes, n = consumeBytes(b)
 	case protowire.VarintType:
-		f.u64, n = protowire.ConsumeVarint(b)
+		f.u64, n = consumeVarint(b)
 	case protowire.Fixed64Type:
 		f.u64, n = protowire.ConsumeFixed64(b)
 	default:
-		n = protowire.ConsumeFieldValue(num, typ, b)
+		n = skipValue(typ, b)
 	}
 	if n < 0 {
 		return protoField{}, nil, protowire.ParseError(n)
 	}
 	return f, b[n:], nil
+}
+
+// The negative lengths protowire.ParseError turns into messages.
+const (
+	errCodeTruncated = -1
+	errCodeField     = -2
+	errCodeOverflow  = -3
+	errCodeEndGroup  = -5
+)
+
+// consumeVarint reads a varint of at most ten bytes. Bits beyond 64 in the tenth byte are
+// ignored, as the generated prompb code ignores them; protowire rejects them.
+func consumeVarint(b []byte) (uint64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	var v uint64
+	for i := 0; i < 10; i++ {
+		if i >= len(b) {
+			return 0, errCodeTruncated
+		}
+		v |= uint64(b[i]&0x7f) << (7 * i)
+		if b[i] < 0x80 {
+			return v, i + 1
+		}
+	}
+	return 0, errCodeOverflow
+}
+
+// consumeTag reads a field tag. It accepts every field number that fits a positive int32,
+// as the generated prompb code does, where protowire stops at 2^29-1.
+func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
+	v, n := consumeVarint(b)
+	if n < 0 {
+		return 0, 0, n
+	}
+	if int32(v>>3) <= 0 {
+		return 0, 0, errCodeField
+	}
+	return protowire.Number(v >> 3), protowire.Type(v & 7), n
+}
+
+// consumeBytes reads a length-prefixed value.
+func consumeBytes(b []byte) ([]byte, int) {
+	v, n := consumeVarint(b)
+	if n < 0 {
+		return nil, n
+	}
+	if v > uint64(len(b)-n) {
+		return nil, errCodeTruncated
+	}
+	end := n + int(v)
+	return b[n:end], end
+}
+
+// skipValue skips the value of a field of wire type typ at the start of b.
+func skipValue(typ protowire.Type, b []byte) int {
+	switch typ {
+	case protowire.VarintType:
+		_, n := consumeVarint(b)
+		return n
+	case protowire.Fixed64Type:
+		_, n := protowire.ConsumeFixed64(b)
+		return n
+	case protowire.Fixed32Type:
+		_, n := protowire.ConsumeFixed32(b)
+		return n
+	case protowire.BytesType:
+		_, n := consumeBytes(b)
+		return n
+	case protowire.StartGroupType:
+		return skipGroup(b)
+	case protowire.EndGroupType:
+		return errCodeEndGroup
+	}
+	return errCodeField
+}
+
+// skipGroup skips a deprecated group up to its end marker. Like the generated prompb
+// code, it checks neither the field numbers inside nor that the end marker repeats the
+// start's.
+func skipGroup(b []byte) int {
+	for i, depth := 0, 1; ; {
+		v, n := consumeVarint(b[i:])
+		if n < 0 {
+			return n
+		}
+		i += n
+		switch typ := protowire.Type(v & 7); typ {
+		case protowire.StartGroupType:
+			depth++
+		case protowire.EndGroupType:
+			if depth--; depth == 0 {
+				return i
+			}
+		default:
+			if n = skipValue(typ, b[i:]); n < 0 {
+				return n
+			}
+			i += n
+		}
+	}
 }
 
 func errWireType(field string, typ protowire.Type) error {
