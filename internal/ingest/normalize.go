@@ -110,3 +110,43 @@ func scalarString(v any) string {
 	}
 	return ""
 }
+
+// newChange builds a change signal. A change is evidence, never an incident of its own:
+// like /api/v1/ingest/changes it is a point event with status resolved, its start, end
+// and event time all the source's time of this observation; its progress is in
+// Change.State (in_progress, success, failure, ...).
+func newChange(nativeID, fp, name, service string, at time.Time, c signal.Change) signal.Signal {
+	if c.Type == "" {
+		c.Type = "deploy"
+	}
+	return signal.Signal{
+		Kind: signal.KindChange, NativeID: nativeID, Fingerprint: fp, Name: name,
+		Service: service, Severity: signal.SeverityInfo, Status: signal.StatusResolved,
+		RawStatus: c.State, StartsAt: at, EndsAt: at, EventTime: at, Change: &c,
+	}
+}
+
+// changeStates maps the progress words of CI/CD tools onto Change.State.
+var changeStates = map[string]string{
+	"success": "success", "succeeded": "success", "healthy": "success",
+	"failure": "failure", "failed": "failure", "error": "failure",
+	"pending": "in_progress", "queued": "in_progress", "in_progress": "in_progress",
+	"running": "in_progress", "progressing": "in_progress", "terminating": "in_progress",
+	"waiting": "in_progress", "inactive": "inactive", "degraded": "degraded",
+}
+
+// changeState maps a tool's progress word; an unknown word is kept, lower-cased.
+func changeState(raw string) string {
+	if s, ok := changeStates[lower(raw)]; ok {
+		return s
+	}
+	return lower(raw)
+}
+
+// shortSHA is the first 7 characters of a commit id, for names.
+func shortSHA(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}

@@ -21,5 +21,8 @@ func Sources() []Source {
 		{Name: "gcp-monitoring", Decode: DecodeGCPMonitoring},
 		NewCloudWatch(nil).Source(),
 		{Name: "cloudevents", Decode: DecodeCloudEvents},
+		{Name: "github", Decode: DecodeGitHub, Verify: VerifyGitHub},
+		{Name: "argocd", Decode: DecodeArgoCD},
+		{Name: "flux", Decode: DecodeFlux, Verify: VerifyFlux},
 	}
 }
