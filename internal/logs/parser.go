@@ -174,6 +174,10 @@ func (p *Parser) Add(msg string) (*Template, bool) {
 		p.Truncated++
 	}
 	toks := p.tok.tokens(msg)
+	if p.tok.truncated > 0 {
+		p.Truncated += int64(p.tok.truncated)
+		p.tok.truncated = 0
+	}
 	p.seq++
 	h := p.hash(toks)
 	if t := p.seen[h]; t != nil && t.idx >= 0 && len(t.tokens) == len(toks) {
