@@ -146,12 +146,12 @@ func (mk *masker) segments(w string, buf []byte) ([]byte, bool) {
 		seg := w[i:j]
 		portNext := j+1 < len(w) && w[j] == ':' && isDigit(w[j+1])
 		switch {
-		case mk.segVar(seg, portNext):
-			masked = true
-			buf = append(buf, Wildcard...)
-		case counterSuffix(seg) > 0:
+		case mk.flags&flagNumbers != 0 && counterSuffix(seg) > 0:
 			masked = true
 			buf = append(buf, seg[:counterSuffix(seg)]...)
+			buf = append(buf, Wildcard...)
+		case mk.segVar(seg, portNext):
+			masked = true
 			buf = append(buf, Wildcard...)
 		default:
 			buf = append(buf, seg...)
@@ -251,7 +251,7 @@ func isPath(seg string) bool {
 
 func isBool(s string) bool {
 	switch s {
-	case "true", "false", "True", "False", "TRUE", "FALSE", "null", "NULL", "nil":
+	case "true", "false", "True", "False", "TRUE", "FALSE", "null", "NULL":
 		return true
 	}
 	return false

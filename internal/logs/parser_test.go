@@ -1,0 +1,80 @@
+package logs
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestParserGroups(t *testing.T) {
+	cases := []struct {
+		name  string
+		lines []string
+		want  []string // template text per line, as read at the end
+	}{
+		{"numbers vary", []string{"took 10 ms", "took 250 ms"},
+			[]string{"took <*> ms", "took <*> ms"}},
+		{"word varies widely", []string{
+			"login by alice ok", "login by bob ok", "login by carol ok", "login by dave ok",
+			"login by erin ok"},
+			[]string{"login by <*> ok", "login by <*> ok", "login by <*> ok",
+				"login by <*> ok", "login by <*> ok"}},
+		{"few constant choices stay apart", []string{
+			"[instance: 1] VM Started (Lifecycle Event)",
+			"[instance: 2] VM Stopped (Lifecycle Event)",
+			"[instance: 3] VM Started (Lifecycle Event)"},
+			[]string{"[instance: <*>] VM Started (Lifecycle Event)",
+				"[instance: <*>] VM Stopped (Lifecycle Event)",
+				"[instance: <*>] VM Started (Lifecycle Event)"}},
+		{"different lengths stay apart", []string{"a b c", "a b c d"},
+			[]string{"a b c", "a b c d"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := NewParser(Config{}, "svc")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tpls := make([]*Template, len(c.lines))
+			words := make([][]string, len(c.lines))
+			for i, l := range c.lines {
+				tpls[i], _ = p.Add(l)
+				words[i] = p.Words()
+			}
+			for i := range c.lines {
+				if got := tpls[i].TextFor(words[i]); got != c.want[i] {
+					t.Fatalf("line %d: got %q, want %q", i, got, c.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestParserEvicts(t *testing.T) {
+	p, err := NewParser(Config{MaxTemplatesPerService: 50}, "svc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1000 {
+		w := fmt.Sprintf("%c%c", 'a'+i%26, 'a'+(i/26)%26)
+		p.Add(fmt.Sprintf("event%s happened%s here%s", w, w, w))
+	}
+	if p.Len() > 50 || p.Evicted == 0 {
+		t.Fatalf("%d templates, %d evicted; want at most 50 and some evicted", p.Len(),
+			p.Evicted)
+	}
+}
+
+func TestParserHostileInput(t *testing.T) {
+	p, _ := NewParser(Config{MaxLineBytes: 1024}, "svc")
+	inputs := []string{"", "\xff\xfe\x00binary", string(make([]byte, 1<<20)),
+		"   ", "<*> <*> <*>"}
+	for _, in := range inputs {
+		tpl, _ := p.Add(in)
+		if tpl == nil {
+			t.Fatalf("no template for %q", in)
+		}
+	}
+	if p.Truncated == 0 {
+		t.Fatal("1 MB line not counted as truncated")
+	}
+}
