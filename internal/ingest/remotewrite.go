@@ -7,6 +7,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,7 +51,7 @@ const remoteWriteContentType = "application/x-protobuf"
 // are immutable and safe to keep.
 func RemoteWriteHandler(g *Guard, cfg SourceConfig, sink SeriesSink) http.Handler {
 	src := Source{Name: RemoteWriteSource}
-	rw := &remoteWrite{g: g, sink: sink, strs: newInterner(defaultInternLimit),
+	rw := &remoteWrite{g: g, sink: sink, cache: newLabelCache(),
 		logs: newDropLog(g.Log, RemoteWriteSource)}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := &Request{Header: r.Header, Query: r.URL.Query(), Config: cfg}
@@ -73,10 +74,10 @@ func RemoteWriteHandler(g *Guard, cfg SourceConfig, sink SeriesSink) http.Handle
 
 // remoteWrite is the state one remote_write route shares between requests.
 type remoteWrite struct {
-	g    *Guard
-	sink SeriesSink
-	strs *interner
-	logs *dropLog
+	g     *Guard
+	sink  SeriesSink
+	cache *labelCache
+	logs  *dropLog
 }
 
 // serve reads, decodes and hands one request to the sink.
@@ -87,7 +88,7 @@ func (rw *remoteWrite) serve(r *http.Request) error {
 	}
 	d := rwDecoders.Get().(*rwDecoder)
 	defer d.release()
-	d.strs = rw.strs
+	d.cache = rw.cache
 
 	if err := d.decompress(body); err != nil {
 		return err
@@ -144,7 +145,7 @@ type rwDecoder struct {
 	labels []signal.Label
 	points []signal.Point
 	drops  drops
-	strs   *interner
+	cache  *labelCache
 }
 
 // maxPooledBytes keeps one huge request from pinning its buffers in the pool for good.
@@ -159,7 +160,7 @@ func (d *rwDecoder) release() {
 	d.raw, d.series = d.raw[:0], d.series[:0]
 	d.labels, d.points = d.labels[:0], d.points[:0]
 	d.drops = drops{}
-	d.strs = nil
+	d.cache = nil
 	rwDecoders.Put(d)
 }
 
@@ -209,28 +210,30 @@ func (d *rwDecoder) decode() error {
 // Exemplars are skipped and native histograms counted as dropped.
 func (d *rwDecoder) timeSeries(b []byte) error {
 	l0, p0 := len(d.labels), len(d.points)
-	bad := keep
-	for len(b) > 0 {
-		f, rest, err := nextField(b)
+	span := labelSpan{start: -1}
+	for off := 0; off < len(b); {
+		if b[off] == labelTag { // the common case, without the general field reader
+			_, n := consumeBytes(b[off+1:])
+			if n < 0 {
+				return fmt.Errorf("reading TimeSeries: %w", protowire.ParseError(n))
+			}
+			span.add(off, off+1+n)
+			off += 1 + n
+			continue
+		}
+		f, rest, err := nextField(b[off:])
 		if err != nil {
 			return fmt.Errorf("reading TimeSeries: %w", err)
 		}
-		b = rest
-		if f.num < 1 || f.num > 4 || f.num == 3 {
-			continue
-		}
-		if f.typ != protowire.BytesType {
-			return errWireType("TimeSeries field", f.typ)
+		end := len(b) - len(rest)
+		if f.num == 1 || f.num == 2 || f.num == 4 {
+			if f.typ != protowire.BytesType {
+				return errWireType("TimeSeries field", f.typ)
+			}
 		}
 		switch f.num {
 		case 1:
-			reason, err := d.label(f.bytes)
-			if err != nil {
-				return err
-			}
-			if bad == keep {
-				bad = reason
-			}
+			span.add(off, end)
 		case 2:
 			if err := d.sample(f.bytes); err != nil {
 				return err
@@ -238,18 +241,96 @@ func (d *rwDecoder) timeSeries(b []byte) error {
 		case 4:
 			d.drops.add(dropHistogram, 1)
 		}
+		off = end
+	}
+
+	bad, err := d.seriesLabels(b, span)
+	if err != nil {
+		return err
 	}
 	d.finishSeries(l0, p0, bad)
 	return nil
 }
 
-// finishSeries validates the labels and points appended since l0 and p0 and keeps the
-// series if it has a valid label set and at least one valid point.
+// labelSpan is where a TimeSeries keeps its label fields. Senders write them together,
+// which lets the raw bytes serve as the key of the series cache.
+type labelSpan struct {
+	start, end int
+	scattered  bool // label fields interleaved with others: no cache
+}
+
+func (s *labelSpan) add(start, end int) {
+	if s.start < 0 {
+		s.start = start
+	} else if start != s.end {
+		s.scattered = true
+	}
+	s.end = end
+}
+
+// seriesLabels appends the series' sorted labels to d.labels and returns a drop reason if
+// they are unusable. A label set seen before is copied from the cache without decoding.
+func (d *rwDecoder) seriesLabels(b []byte, span labelSpan) (dropReason, error) {
+	if span.start < 0 {
+		return dropNoName, nil
+	}
+	if span.scattered {
+		l0 := len(d.labels)
+		bad, err := d.decodeLabels(b)
+		if bad == keep {
+			bad = checkLabels(d.labels[l0:])
+		}
+		return bad, err
+	}
+	key := b[span.start:span.end]
+	if c, ok := d.cache.series.get(key); ok {
+		d.labels = append(d.labels, c.labels...)
+		return c.bad, nil
+	}
+
+	l0 := len(d.labels)
+	bad, err := d.decodeLabels(key)
+	if err != nil {
+		return keep, err
+	}
+	if bad == keep {
+		bad = checkLabels(d.labels[l0:])
+	}
+	c := cachedLabels{bad: bad}
+	if bad == keep {
+		c.labels = slices.Clone(d.labels[l0:])
+	}
+	d.cache.series.put(string(key), c)
+	return bad, nil
+}
+
+// decodeLabels decodes every label field of a TimeSeries (or of its label span).
+func (d *rwDecoder) decodeLabels(b []byte) (dropReason, error) {
+	bad := keep
+	for len(b) > 0 {
+		f, rest, err := nextField(b)
+		if err != nil {
+			return keep, fmt.Errorf("reading TimeSeries: %w", err)
+		}
+		b = rest
+		if f.num != 1 {
+			continue
+		}
+		reason, err := d.label(f.bytes)
+		if err != nil {
+			return keep, err
+		}
+		if bad == keep {
+			bad = reason
+		}
+	}
+	return bad, nil
+}
+
+// finishSeries keeps the labels and points appended since l0 and p0 as a series if the
+// labels are usable (bad is keep) and at least one point is.
 func (d *rwDecoder) finishSeries(l0, p0 int, bad dropReason) {
 	labels := d.labels[l0:]
-	if bad == keep {
-		bad = checkLabels(labels)
-	}
 	if bad != keep {
 		d.drops.add(bad, len(d.points)-p0)
 		d.labels, d.points = d.labels[:l0], d.points[:p0]
@@ -292,8 +373,8 @@ func (d *rwDecoder) label(b []byte) (dropReason, error) {
 	if len(value) == 0 {
 		return keep, nil
 	}
-	n, ok1 := d.strs.intern(name)
-	v, ok2 := d.strs.intern(value)
+	n, ok1 := d.cache.intern(name)
+	v, ok2 := d.cache.intern(value)
 	if !ok1 || !ok2 {
 		return dropBadLabel, nil
 	}
@@ -303,6 +384,10 @@ func (d *rwDecoder) label(b []byte) (dropReason, error) {
 
 // sample parses one Sample message and appends it unchecked; finishSeries filters.
 func (d *rwDecoder) sample(b []byte) error {
+	if p, ok := fastSample(b); ok {
+		d.points = append(d.points, p)
+		return nil
+	}
 	var p signal.Point
 	for len(b) > 0 {
 		f, rest, err := nextField(b)
@@ -321,6 +406,31 @@ func (d *rwDecoder) sample(b []byte) error {
 	}
 	d.points = append(d.points, p)
 	return nil
+}
+
+// Tags of the fields every sender writes, for the fast paths.
+const (
+	labelTag     = 1<<3 | byte(protowire.BytesType)   // TimeSeries.labels
+	valueTag     = 1<<3 | byte(protowire.Fixed64Type) // Sample.value
+	timestampTag = 2<<3 | byte(protowire.VarintType)  // Sample.timestamp
+)
+
+// fastSample decodes a Sample written as value then timestamp, as Prometheus writes it.
+func fastSample(b []byte) (signal.Point, bool) {
+	if len(b) < 11 || b[0] != valueTag || b[9] != timestampTag {
+		return signal.Point{}, false
+	}
+	t, n := consumeVarint(b[10:])
+	if n < 0 || 10+n != len(b) {
+		return signal.Point{}, false
+	}
+	return signal.Point{T: int64(t), V: math.Float64frombits(le64(b[1:]))}, true
+}
+
+func le64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // protoField is one decoded protobuf field: bytes for length-delimited fields, u64 for
@@ -683,62 +793,100 @@ func SeriesCollectors() []prometheus.Collector {
 	return []prometheus.Collector{seriesMetrics.samples, seriesMetrics.dropped}
 }
 
-// defaultInternLimit bounds the strings one route keeps for reuse, about 100 MiB at most.
-const defaultInternLimit = 1 << 20
+// Bounds of a route's label cache: about 100 MiB of strings and, for a typical label set,
+// 400 bytes per cached series at most.
+const (
+	defaultInternLimit = 1 << 20
+	defaultSeriesLimit = 1 << 20
+)
 
 // maxInternLen leaves long strings out of the table: they are rarely repeated.
 const maxInternLen = 256
 
-const internShards = 64
-
-// interner hands out one shared string per distinct label name or value, so that steady
-// traffic allocates no strings and the detector keeps one copy of each. Strings are
-// checked for valid UTF-8 once, when first seen. It is safe for concurrent use.
-//
-// Limits: a shard that reaches its share of the limit is emptied; strings already handed
-// out stay valid, later ones are allocated again until the shard refills.
-type interner struct {
-	seed   maphash.Seed
-	limit  int
-	shards [internShards]internShard
+// labelCache is what a metric route remembers between requests so that steady traffic
+// allocates nothing per sample: one shared string per distinct label name or value, and the
+// decoded, validated label set of each distinct raw remote_write label encoding. It is safe
+// for concurrent use.
+type labelCache struct {
+	strs   *table[string]
+	series *table[cachedLabels]
 }
 
-type internShard struct {
-	mu sync.RWMutex
-	m  map[string]string
-	_  [40]byte // keeps shards on their own cache lines
+// cachedLabels is a decoded label set: sorted labels, or the reason they are unusable.
+type cachedLabels struct {
+	labels []signal.Label
+	bad    dropReason
 }
 
-func newInterner(limit int) *interner {
-	in := &interner{seed: maphash.MakeSeed(), limit: max(limit/internShards, 1)}
-	for i := range in.shards {
-		in.shards[i].m = make(map[string]string)
+func newLabelCache() *labelCache {
+	return &labelCache{
+		strs:   newTable[string](defaultInternLimit),
+		series: newTable[cachedLabels](defaultSeriesLimit),
 	}
-	return in
 }
 
-// intern returns the shared string equal to b, and false if b is not valid UTF-8.
-func (in *interner) intern(b []byte) (string, bool) {
+// intern returns the shared string equal to b, and false if b is not valid UTF-8. Strings
+// are checked once, when first seen.
+func (c *labelCache) intern(b []byte) (string, bool) {
 	if len(b) > maxInternLen {
 		return string(b), utf8.Valid(b)
 	}
-	sh := &in.shards[maphash.Bytes(in.seed, b)%internShards]
-	sh.mu.RLock()
-	s, ok := sh.m[string(b)]
-	sh.mu.RUnlock()
-	if ok {
+	if s, ok := c.strs.get(b); ok {
 		return s, true
 	}
 	if !utf8.Valid(b) {
 		return "", false
 	}
-
-	s = string(b)
-	sh.mu.Lock()
-	if len(sh.m) >= in.limit {
-		sh.m = make(map[string]string) // a cleared map would keep its buckets
-	}
-	sh.m[s] = s
-	sh.mu.Unlock()
+	s := string(b)
+	c.strs.put(s, s)
 	return s, true
+}
+
+const tableShards = 64
+
+// table is a bounded concurrent map from byte strings to values, sharded to keep lock
+// contention low.
+//
+// Limits: a shard that reaches its share of the limit is emptied; values already handed
+// out stay valid, and the shard refills from later misses.
+type table[V any] struct {
+	seed   maphash.Seed
+	limit  int
+	shards [tableShards]tableShard[V]
+}
+
+type tableShard[V any] struct {
+	mu sync.RWMutex
+	m  map[string]V
+	_  [40]byte // keeps shards on their own cache lines
+}
+
+func newTable[V any](limit int) *table[V] {
+	t := &table[V]{seed: maphash.MakeSeed(), limit: max(limit/tableShards, 1)}
+	for i := range t.shards {
+		t.shards[i].m = make(map[string]V)
+	}
+	return t
+}
+
+func (t *table[V]) shard(b []byte) *tableShard[V] {
+	return &t.shards[maphash.Bytes(t.seed, b)%tableShards]
+}
+
+func (t *table[V]) get(b []byte) (V, bool) {
+	sh := t.shard(b)
+	sh.mu.RLock()
+	v, ok := sh.m[string(b)]
+	sh.mu.RUnlock()
+	return v, ok
+}
+
+func (t *table[V]) put(k string, v V) {
+	sh := t.shard([]byte(k))
+	sh.mu.Lock()
+	if len(sh.m) >= t.limit {
+		sh.m = make(map[string]V) // a cleared map would keep its buckets
+	}
+	sh.m[k] = v
+	sh.mu.Unlock()
 }

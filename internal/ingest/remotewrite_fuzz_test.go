@@ -35,7 +35,7 @@ func FuzzRemoteWriteDecode(f *testing.F) {
 	}
 	f.Add([]byte{0x0a, 0x02, 0x13, 0x14})
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		d := &rwDecoder{raw: raw, strs: newInterner(1024)}
+		d := &rwDecoder{raw: raw, cache: newLabelCache()}
 		err := d.decode()
 		var ref prompb.WriteRequest
 		refErr := ref.Unmarshal(raw)
