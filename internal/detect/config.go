@@ -1,0 +1,109 @@
+package detect
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Config configures the Engine. Zero fields take the defaults listed with each field;
+// call Defaults to see them filled in.
+type Config struct {
+	// Sensitivity in (0, 1): a series fires when its anomaly score reaches 1 − Sensitivity.
+	// Default 0.5 (DefaultSensitivity): a one-in-ten-million event under the series' own
+	// learned tail. Raise it to hear more, lower it to hear less.
+	Sensitivity float64 `yaml:"sensitivity"`
+	// Overrides set another sensitivity for the series a selector matches; the first
+	// matching override wins.
+	Overrides []Override `yaml:"overrides"`
+	// MaxSeries bounds the series tracked at once (about 0.5 KiB each). New series beyond
+	// it are dropped and counted until idle ones are evicted. Default 1,000,000.
+	MaxSeries int `yaml:"max_series"`
+	// ForecastHorizon is how far ahead a projected exhaustion raises a forecast signal.
+	// Default 4h.
+	ForecastHorizon time.Duration `yaml:"forecast_horizon"`
+	// TrendWindow is the time constant of the trend estimate behind forecasts and leak
+	// detection. Default 5m.
+	TrendWindow time.Duration `yaml:"trend_window"`
+	// ResolveAfter is how long a firing series must stay normal before it resolves.
+	// Default 1m (and at least 10 samples).
+	ResolveAfter time.Duration `yaml:"resolve_after"`
+	// StaleAfter is how long, in sample time, a series may be silent before its state may
+	// be evicted to make room. Default 15m.
+	StaleAfter time.Duration `yaml:"stale_after"`
+	// IncludeBuckets also watches histogram _bucket series. Off by default: they are many
+	// (one per bucket boundary) and their _count and _sum siblings carry the same change.
+	IncludeBuckets bool `yaml:"include_buckets"`
+	// Capacities name the limit of saturating series for time-to-exhaustion forecasts.
+	// Series named *_ratio or *_utilization have a built-in limit of 1, *_percent of 100.
+	Capacities []Capacity `yaml:"capacities"`
+}
+
+// Override sets the sensitivity of the series a selector matches. The selector is a
+// Prometheus series selector: `metric{label="v", other=~"re.*", x!="y"}`.
+type Override struct {
+	Selector    string  `yaml:"selector"`
+	Sensitivity float64 `yaml:"sensitivity"`
+}
+
+// Capacity is the limit a saturating series must not reach, for forecasts.
+type Capacity struct {
+	Selector string  `yaml:"selector"`
+	Limit    float64 `yaml:"limit"`
+}
+
+// Defaults returns cfg with every zero field set to its default.
+func (cfg Config) Defaults() Config {
+	if cfg.Sensitivity == 0 {
+		cfg.Sensitivity = DefaultSensitivity
+	}
+	if cfg.MaxSeries == 0 {
+		cfg.MaxSeries = 1_000_000
+	}
+	setDur(&cfg.ForecastHorizon, 4*time.Hour)
+	setDur(&cfg.TrendWindow, 5*time.Minute)
+	setDur(&cfg.ResolveAfter, time.Minute)
+	setDur(&cfg.StaleAfter, 15*time.Minute)
+	return cfg
+}
+
+func setDur(d *time.Duration, def time.Duration) {
+	if *d == 0 {
+		*d = def
+	}
+}
+
+// Validate reports every problem of a defaulted config at once.
+func (cfg Config) Validate() error {
+	var errs []error
+	if cfg.Sensitivity <= 0 || cfg.Sensitivity >= 1 {
+		errs = append(errs, fmt.Errorf("sensitivity: %v is not in (0, 1)", cfg.Sensitivity))
+	}
+	if cfg.MaxSeries < 0 {
+		errs = append(errs, fmt.Errorf("max_series: %d is negative", cfg.MaxSeries))
+	}
+	for i, o := range cfg.Overrides {
+		if _, err := ParseSelector(o.Selector); err != nil {
+			errs = append(errs, fmt.Errorf("overrides[%d].selector: %w", i, err))
+		}
+		if o.Sensitivity <= 0 || o.Sensitivity >= 1 {
+			errs = append(errs, fmt.Errorf("overrides[%d].sensitivity: %v is not in (0, 1)",
+				i, o.Sensitivity))
+		}
+	}
+	for i, c := range cfg.Capacities {
+		if _, err := ParseSelector(c.Selector); err != nil {
+			errs = append(errs, fmt.Errorf("capacities[%d].selector: %w", i, err))
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"forecast_horizon", cfg.ForecastHorizon}, {"trend_window", cfg.TrendWindow},
+		{"resolve_after", cfg.ResolveAfter}, {"stale_after", cfg.StaleAfter}} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("%s: %v is negative", d.name, d.v))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,297 @@
+package detect
+
+import "math"
+
+// Detector names, as they appear in explanations and in the "detector" label.
+const (
+	DetSpike    = "spike"       // one sample far outside the expected range
+	DetLevel    = "level_shift" // the recent mean moved away from the baseline
+	DetVariance = "variance"    // the recent spread grew
+	DetGap      = "gap"         // no sample for many typical intervals
+)
+
+// Tuning of the baseline. These are design constants, not per-corpus knobs.
+const (
+	warmup     = 8      // samples before any score
+	alphaMin   = 0.01   // slowest baseline adaptation (about 100 samples)
+	alphaScale = 0.02   // adaptation of the spread
+	alphaShort = 0.2    // the short window of the level-shift statistic
+	alphaVar   = 0.1    // the short window of the variance statistic
+	clipZ      = 3.0    // residuals beyond this move the baseline no further
+	shiftZ     = 4.0    // a level this far out for shiftRuns samples becomes the baseline
+	shiftRuns  = 12     // see shiftZ
+	relFloor   = 0.0005 // the spread is at least this fraction of the level
+	shortClip  = 4.0    // one sample moves the level statistic by at most this residual
+	varClip    = 9.0    // and the variance statistic by at most this squared residual
+	learnGate  = 4.0    // samples more surprising than this do not teach spread or tails
+	gateRun    = 30     // for at most this many samples in a row
+	halfScore  = 7.0    // surprise (−log10 p) that maps to score 0.5
+	suppressHL = 60.0   // half-life, in samples, of the onset suppression level
+)
+
+// Result is what one sample did to a Detector.
+type Result struct {
+	Score    float64 // anomaly strength in [0, 1]; 0 while warming up
+	Onset    float64 // Score when it is a new high since the last onsets decayed, else 0
+	Detector string  // the detector that gave the score, "" when Score is 0
+	Expected float64 // the baseline's prediction
+	Spread   float64 // the baseline's scale (about one standard deviation)
+	Z        float64 // (value - Expected) / Spread
+	Skipped  bool    // the sample was not finite, or not after the previous one
+
+	surprise float64 // −log10 of the tail probability behind Score
+}
+
+// Detector is the streaming detector of one gauge series: a robust baseline (level,
+// spread and, once it helps, a daily profile) and four detectors over its residuals —
+// spike, level shift, variance change and gap — each scored against a tail learned on the
+// series itself, and combined by taking the most surprising one.
+//
+// The zero value is not ready; use NewDetector. A Detector is not safe for concurrent use.
+type Detector struct {
+	n       uint32
+	lastT   int64   // Unix ms of the last accepted sample
+	dt      float32 // typical interval, seconds
+	level   float64 // robust mean of the deseasonalized value
+	mad     float64 // robust mean absolute deviation of the residual
+	fast    float64 // fast mean of the value, for accepting level shifts
+	runs    uint16  // consecutive samples with the fast mean far from the level
+	gated   uint16  // consecutive samples kept from teaching the baseline
+	short   float32 // short mean of the standardized residual
+	vshort  float32 // short mean of the squared standardized residual
+	supp    float32 // onset suppression level
+	quantum float32 // smallest non-zero change seen: the value's resolution
+	lastV   float64
+
+	up, down, levUp, levDown, vari, gap tail
+	season                              seasonal
+}
+
+// NewDetector returns a Detector with an empty history.
+func NewDetector() *Detector {
+	d := &Detector{}
+	d.reset()
+	return d
+}
+
+func (d *Detector) reset() {
+	*d = Detector{}
+	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.gap} {
+		*t = newTail()
+	}
+	d.vshort = 1
+}
+
+// Step feeds one sample (t in Unix milliseconds) and scores it using only the past.
+func (d *Detector) Step(t int64, v float64) Result {
+	if math.IsNaN(v) || math.IsInf(v, 0) || (d.n > 0 && t <= d.lastT) {
+		return Result{Skipped: true}
+	}
+	dtSec := float64(t-d.lastT) / 1000
+	d.lastT = t
+	d.n++
+	if d.n == 1 {
+		d.level, d.fast, d.lastV = v, v, v
+		d.season.init(t)
+		return Result{Expected: v}
+	}
+
+	gapU := d.observeInterval(dtSec)
+	d.observeQuantum(v)
+	pred := d.level + d.season.at(t)
+	spread := d.spread()
+	z := (v - pred) / spread
+
+	var res Result
+	if d.n > warmup {
+		res = d.score(z, gapU)
+	}
+	res.Expected, res.Spread, res.Z = pred, spread, z
+	d.learn(t, v, z, spread, res.surprise)
+	res.Onset = d.onset(res.Score)
+	return res
+}
+
+// spread is the baseline's scale, widened while the history is short: with n samples the
+// estimate itself is uncertain by about 1/sqrt(n), and a new series must not fire on noise
+// it has simply not seen yet.
+func (d *Detector) spread() float64 {
+	s := 1.2533 * d.mad
+	s = math.Max(s, relFloor*math.Abs(d.level))
+	s = math.Max(s, float64(d.quantum))
+	s = math.Max(s, 1e-9)
+	nEff := math.Min(float64(d.n), 2/alphaMin)
+	return s * (1 + 2/math.Sqrt(nEff))
+}
+
+// observeQuantum learns the resolution of the values: a series of small integers (tweets
+// per bucket, errors per scrape) cannot vary by less than one, and a change of one unit
+// must not be read as a billion standard deviations when the series was flat.
+func (d *Detector) observeQuantum(v float64) {
+	dv := math.Abs(v - d.lastV)
+	d.lastV = v
+	if dv > 0 && (d.quantum == 0 || dv < float64(d.quantum)) {
+		d.quantum = float32(dv)
+	}
+}
+
+// observeInterval learns the typical sampling interval and returns the gap surprise.
+func (d *Detector) observeInterval(dt float64) float64 {
+	if d.dt == 0 {
+		d.dt = float32(dt)
+		return 0
+	}
+	typ := float64(d.dt)
+	u := 0.0
+	if ratio := dt / typ; ratio > 10 && d.n > warmup {
+		u = 3 * (math.Log10(ratio) - 1)
+		// The short statistics describe a past that the gap has cut off.
+		d.short, d.vshort, d.runs = 0, 1, 0
+	}
+	// Learn the interval in log space so that one gap barely moves it.
+	d.dt = float32(math.Exp(math.Log(typ) + 0.05*(math.Log(math.Max(dt, 1e-3))-math.Log(typ))))
+	return u
+}
+
+// score turns the residual statistics into one surprise and a score.
+func (d *Detector) score(z, gapU float64) Result {
+	// The short statistics including this sample. Each sample's part is clipped: a single
+	// spike is the spike detector's business, and must not also read as a level shift
+	// or a variance change.
+	short := 0.8*float64(d.short) + 0.2*clamp(z, shortClip)
+	lev := short / math.Sqrt(alphaShort/(2-alphaShort))
+	vs := 0.9*float64(d.vshort) + 0.1*math.Min(z*z, varClip)
+	vstat := (vs - 1) / math.Sqrt(2*alphaVar/(2-alphaVar))
+
+	best, name := 0.0, ""
+	pick := func(u float64, n string) {
+		if u > best {
+			best, name = u, n
+		}
+	}
+	pick(d.up.surprise(z), DetSpike)
+	pick(d.down.surprise(-z), DetSpike)
+	pick(d.levUp.surprise(lev), DetLevel)
+	pick(d.levDown.surprise(-lev), DetLevel)
+	pick(d.vari.surprise(vstat), DetVariance)
+	pick(gapU, DetGap)
+	return Result{Score: scoreOf(best), Detector: name, surprise: best}
+}
+
+// scoreOf maps a surprise (−log10 of a tail probability) onto [0, 1]: u²/(u²+c²), so
+// score 0.5 is a one-in-ten-million event under the series' own tail.
+func scoreOf(u float64) float64 {
+	if u <= 0 {
+		return 0
+	}
+	return u * u / (u*u + halfScore*halfScore)
+}
+
+// learn updates the baseline and the tails with the sample, robustly: a residual beyond
+// clipZ moves them as if it were at clipZ, so an anomaly does not teach the baseline that
+// it is normal, until it has lasted long enough to be a level shift.
+//
+// A sample whose surprise passes learnGate teaches neither the spread nor the tails: the
+// anomaly must not widen the very yardstick it is measured with, or a sustained shift
+// would talk itself back to normal within a few samples.
+//
+// The gate spares the first surprising sample after a quiet one, so that isolated
+// outliers still teach the tails how heavy they are, and it holds for at most gateRun
+// samples in a row: behaviour that lasts that long is the series' new normal (a variance
+// change, a new regime), and must be learned.
+func (d *Detector) learn(t int64, v, z, spread, surprise float64) {
+	quiet := surprise < learnGate || d.gated == 0 || d.gated >= gateRun
+	if surprise < learnGate {
+		d.gated = 0
+	} else {
+		d.gated++
+	}
+	alpha := math.Max(1/float64(d.n), alphaMin)
+	base := spread / d.inflation()
+	resid := v - d.level - d.season.at(t)
+	if d.n > warmup {
+		resid = math.Max(-clipZ, math.Min(clipZ, z)) * base
+	}
+	d.level += alpha * resid
+	d.season.learn(t, v-d.level, base, float64(d.dt))
+	aScale := math.Max(1/float64(d.n), alphaScale)
+	if quiet {
+		d.mad += aScale * (math.Abs(resid) - d.mad)
+	}
+
+	d.updateStats(z, quiet)
+	d.acceptShift(v, spread)
+}
+
+// inflation is the small-history widening factor of spread.
+func (d *Detector) inflation() float64 {
+	nEff := math.Min(float64(d.n), 2/alphaMin)
+	return 1 + 2/math.Sqrt(nEff)
+}
+
+// updateStats updates the short statistics and their tails. During warmup the spread is
+// still being learned and the residuals mean little, so the statistics start after it.
+func (d *Detector) updateStats(z float64, quiet bool) {
+	if d.n <= warmup {
+		return
+	}
+	d.short = float32(0.8*float64(d.short) + 0.2*clamp(z, shortClip))
+	d.vshort = float32(0.9*float64(d.vshort) + 0.1*math.Min(z*z, varClip))
+	if !quiet {
+		return
+	}
+	eta := math.Max(0.5/(1+float64(d.n)*tailProb), 0.05)
+	lev := float64(d.short) / math.Sqrt(alphaShort/(2-alphaShort))
+	vstat := (float64(d.vshort) - 1) / math.Sqrt(2*alphaVar/(2-alphaVar))
+	d.up.update(z, eta)
+	d.down.update(-z, eta)
+	d.levUp.update(lev, eta)
+	d.levDown.update(-lev, eta)
+	d.vari.update(vstat, eta)
+}
+
+// acceptShift makes a sustained new level the baseline: after shiftRuns samples with the
+// fast mean more than shiftZ spreads away, the level jumps there. Without it a level shift
+// would stay anomalous for hundreds of samples.
+//
+// Only samples that agree with the new level count towards the run, so a ramp, whose
+// fast mean always lags behind it, is never taken for a new flat level.
+func (d *Detector) acceptShift(v, spread float64) {
+	d.fast += 0.3 * (v - d.fast)
+	if math.Abs(d.fast-d.level) <= shiftZ*spread || math.Abs(v-d.fast) > 2*spread {
+		d.runs = 0
+		return
+	}
+	d.runs++
+	if d.runs >= shiftRuns {
+		d.level = d.fast - d.season.at(d.lastT)
+		d.short, d.runs = 0, 0
+	}
+}
+
+// onset returns score when it rises above the level of earlier onsets, else 0: one
+// anomaly episode yields one onset, not one per sample. The level holds while the score
+// stays above half of it (the episode goes on) and decays only in calm, like the
+// firing/resolved hysteresis of the Engine, but free of any threshold.
+func (d *Detector) onset(score float64) float64 {
+	s := float64(d.supp)
+	if score > s {
+		d.supp = float32(score)
+		return score
+	}
+	if score < 0.5*s {
+		d.supp = float32(s * math.Exp2(-1/suppressHL))
+	}
+	return 0
+}
+
+// DefaultSensitivity is the sensitivity used when none is configured. It was fixed from
+// first principles before any evaluation: the firing threshold it gives (score 0.5) is a
+// one-in-ten-million event under the series' own learned tail.
+const DefaultSensitivity = 0.5
+
+// Threshold is the score at or above which a series with the given sensitivity fires:
+// 1 − sensitivity.
+func Threshold(sensitivity float64) float64 { return 1 - sensitivity }
+
+func clamp(x, limit float64) float64 { return math.Max(-limit, math.Min(limit, x)) }

@@ -1,0 +1,22 @@
+// Package detect is the streaming anomaly detection and forecasting stage. Metric samples
+// come in as signal.Series batches (from remote_write, OTLP or the pull mode); anomaly and
+// forecast signals come out, to go back on the bus like any other signal.
+//
+// Per series, a Detector keeps a robust baseline (level, spread and, found automatically,
+// a daily profile) and scores each sample, using only the past, with four detectors:
+// spike, level shift, variance change and gap. Each detector's statistic is judged
+// against an upper tail learned on the series itself (peaks over a threshold with an
+// exponential excess), so the score means "how rare is this here", and the most
+// surprising detector gives the series' score in [0, 1]. Counters are turned into
+// per-second rates first. On top of the detectors, the Engine runs episodes with
+// hysteresis (fire at onset, resolve after a calm spell), a leak detector for memory
+// series and time-to-exhaustion forecasts for series with a known capacity.
+//
+// Work per sample is O(1) and memory per series is fixed (about half a kilobyte); the
+// number of series is bounded by Config.MaxSeries, idle series are evicted, and the
+// state can be snapshotted and restored across restarts.
+//
+// Concurrency: Engine.Observe is safe for concurrent use. Series are spread over 256
+// shards by a hash of their labels, each with its own mutex; there is no global lock.
+// A Detector alone is not safe for concurrent use.
+package detect

@@ -1,0 +1,217 @@
+package detect
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+// numShards splits the series map so that concurrent Observe calls on different series
+// rarely share a lock.
+const numShards = 256
+
+// Engine runs the detectors of every series. It is safe for concurrent use: series are
+// spread over shards by a hash of their labels, each shard with its own lock, so two
+// calls contend only when their series share a shard.
+type Engine struct {
+	cfg       Config
+	log       *slog.Logger
+	overrides []compiledOverride
+	caps      []compiledCapacity
+	threshold float64
+	m         *metrics
+	shards    [numShards]shard
+	perShard  int
+	lastDrop  atomic.Int64 // Unix ns of the last "series dropped" log line
+}
+
+type compiledOverride struct {
+	sel       *Selector
+	threshold float64
+}
+
+type compiledCapacity struct {
+	sel   *Selector
+	limit float64
+}
+
+type shard struct {
+	mu        sync.Mutex
+	series    map[uint64]*series
+	maxT      int64 // latest sample time seen in the shard
+	lastSweep int64 // maxT at the last eviction sweep
+}
+
+// New builds an Engine from cfg (defaults applied here). It starts nothing. reg may be
+// nil to skip metrics registration.
+func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, error) {
+	cfg = cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("configuring detect: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{
+		cfg:       cfg,
+		log:       log.With("component", "detect"),
+		threshold: Threshold(cfg.Sensitivity),
+		m:         newMetrics(),
+		perShard:  max(1, (cfg.MaxSeries+numShards-1)/numShards),
+	}
+	for _, o := range cfg.Overrides {
+		sel, _ := ParseSelector(o.Selector)
+		e.overrides = append(e.overrides, compiledOverride{sel, Threshold(o.Sensitivity)})
+	}
+	for _, c := range cfg.Capacities {
+		sel, _ := ParseSelector(c.Selector)
+		e.caps = append(e.caps, compiledCapacity{sel, c.Limit})
+	}
+	for i := range e.shards {
+		e.shards[i].series = map[uint64]*series{}
+	}
+	if reg != nil {
+		if err := e.m.register(reg); err != nil {
+			return nil, fmt.Errorf("registering detect metrics: %w", err)
+		}
+	}
+	return e, nil
+}
+
+// Observe applies a batch of points of one series in order and appends the signals it
+// raises to out. NaN and ±Inf values, and points not after the previous one (duplicates,
+// out of order), are skipped and counted. Safe for concurrent use.
+func (e *Engine) Observe(s signal.Series, out []signal.Signal) []signal.Signal {
+	if len(s.Points) == 0 {
+		return out
+	}
+	name := signal.LabelValue(s.Labels, "__name__")
+	if !e.cfg.IncludeBuckets && strings.HasSuffix(name, "_bucket") {
+		e.m.skipped.WithLabelValues("bucket").Add(float64(len(s.Points)))
+		return out
+	}
+	h := hashLabels(s.Labels)
+	sh := &e.shards[h%numShards]
+
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	st := sh.series[h]
+	if st == nil {
+		if st = e.admit(sh, h, s, name); st == nil {
+			return out
+		}
+	}
+	if st.threshold == 0 {
+		e.resolveSettings(st, s.Labels, name)
+	}
+	ctx := emitCtx{e: e, labels: s.Labels, name: name}
+	var stats batchStats
+	for _, p := range s.Points {
+		out = st.observe(&ctx, p, out, &stats)
+	}
+	sh.maxT = max(sh.maxT, st.det.lastT)
+	e.m.add(stats)
+	return out
+}
+
+// admit creates the state of a new series, evicting idle ones when the shard is full.
+func (e *Engine) admit(sh *shard, h uint64, s signal.Series, name string) *series {
+	if len(sh.series) >= e.perShard {
+		e.evictStale(sh)
+	}
+	if len(sh.series) >= e.perShard {
+		e.m.dropped.Inc()
+		e.logDrop(s.Labels)
+		return nil
+	}
+	st := newSeries(name)
+	sh.series[h] = st
+	e.m.series.Inc()
+	return st
+}
+
+// evictStale removes series silent for StaleAfter in sample time. It sweeps a shard at
+// most once per quarter of StaleAfter, so a flood of new series cannot make every insert
+// scan the shard.
+func (e *Engine) evictStale(sh *shard) {
+	stale := e.cfg.StaleAfter.Milliseconds()
+	if sh.lastSweep != 0 && sh.maxT-sh.lastSweep < stale/4 {
+		return
+	}
+	sh.lastSweep = sh.maxT
+	n := 0
+	for h, st := range sh.series {
+		if sh.maxT-st.det.lastT > stale {
+			delete(sh.series, h)
+			n++
+		}
+	}
+	e.m.series.Sub(float64(n))
+	e.m.evicted.Add(float64(n))
+}
+
+// logDrop logs a dropped series at most once a minute.
+func (e *Engine) logDrop(ls []signal.Label) {
+	now := time.Now().UnixNano()
+	last := e.lastDrop.Load()
+	if now-last < int64(time.Minute) || !e.lastDrop.CompareAndSwap(last, now) {
+		return
+	}
+	e.log.Warn("series limit reached, dropping new series",
+		"max_series", e.cfg.MaxSeries, "series", signal.SeriesKey(ls))
+}
+
+// resolveSettings applies the overrides and capacities that match a series.
+func (e *Engine) resolveSettings(st *series, ls []signal.Label, name string) {
+	st.threshold = float32(e.threshold)
+	for _, o := range e.overrides {
+		if o.sel.Matches(ls) {
+			st.threshold = float32(o.threshold)
+			break
+		}
+	}
+	st.limit, st.hasLimit = builtinLimit(name)
+	for _, c := range e.caps {
+		if c.sel.Matches(ls) {
+			st.limit, st.hasLimit = c.limit, true
+			break
+		}
+	}
+}
+
+// Len returns the number of series tracked.
+func (e *Engine) Len() int {
+	n := 0
+	for i := range e.shards {
+		sh := &e.shards[i]
+		sh.mu.Lock()
+		n += len(sh.series)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+// hashLabels is FNV-1a over the sorted label pairs. It is stable across processes, which
+// the snapshot relies on; labels are expected sorted by name, as signal.Series keeps them.
+func hashLabels(ls []signal.Label) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for _, l := range ls {
+		for i := 0; i < len(l.Name); i++ {
+			h = (h ^ uint64(l.Name[i])) * prime
+		}
+		h = (h ^ 0xff) * prime
+		for i := 0; i < len(l.Value); i++ {
+			h = (h ^ uint64(l.Value[i])) * prime
+		}
+		h = (h ^ 0xfe) * prime
+	}
+	return h
+}

@@ -1,0 +1,73 @@
+package detect
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the Engine's own Prometheus metrics.
+type metrics struct {
+	samples prometheus.Counter
+	skipped *prometheus.CounterVec
+	series  prometheus.Gauge
+	dropped prometheus.Counter
+	evicted prometheus.Counter
+	signals *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	return &metrics{
+		samples: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cerebro_detect_samples_total",
+			Help: "Samples scored by the detectors.",
+		}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cerebro_detect_samples_skipped_total",
+			Help: "Samples not scored, by reason: nan, bad_time, out_of_order, bucket.",
+		}, []string{"reason"}),
+		series: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "cerebro_detect_series",
+			Help: "Series whose detector state is held.",
+		}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cerebro_detect_series_dropped_total",
+			Help: "Batches of new series dropped because max_series was reached.",
+		}),
+		evicted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cerebro_detect_series_evicted_total",
+			Help: "Idle series whose state was evicted to make room.",
+		}),
+		signals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cerebro_detect_signals_total",
+			Help: "Signals raised, by kind and status.",
+		}, []string{"kind", "status"}),
+	}
+}
+
+func (m *metrics) register(reg prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{m.samples, m.skipped, m.series, m.dropped,
+		m.evicted, m.signals} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batchStats counts one Observe call, so the shared counters are touched once per call
+// rather than once per sample.
+type batchStats struct {
+	scored, nan, order, badTime int
+}
+
+func (m *metrics) add(s batchStats) {
+	if s.scored > 0 {
+		m.samples.Add(float64(s.scored))
+	}
+	if s.nan > 0 {
+		m.skipped.WithLabelValues("nan").Add(float64(s.nan))
+	}
+	if s.badTime > 0 {
+		m.skipped.WithLabelValues("bad_time").Add(float64(s.badTime))
+	}
+	if s.order > 0 {
+		m.skipped.WithLabelValues("out_of_order").Add(float64(s.order))
+	}
+}

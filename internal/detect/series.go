@@ -1,0 +1,149 @@
+package detect
+
+import (
+	"math"
+	"strings"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+const (
+	notMonotone   = math.MaxUint16
+	monotoneRun   = 30 // non-decreasing samples before a drop is read as a counter reset
+	resolveFactor = 0.7
+	calmSamples   = 10 // a firing episode needs at least this many calm samples to resolve
+)
+
+// series is the state of one series: its detector, trend and episodes. It holds no labels;
+// Observe passes them in, which keeps a series near half a kilobyte.
+type series struct {
+	det       Detector
+	trend     trend
+	prevRaw   float64 // last raw value, for counter rates
+	prevT     int64
+	limit     float64 // capacity for forecasts, when hasLimit
+	threshold float32 // firing score; 0 until the settings are resolved
+	mono      uint16  // non-decreasing run length, or notMonotone
+	counter   bool
+	hasLimit  bool
+	leakable  bool
+	anomaly   episode
+	leak      episode
+	forecast  episode
+}
+
+// episode is the hysteresis state of one kind of signal of one series.
+type episode struct {
+	since     int64 // onset, Unix ms
+	calmSince int64
+	calm      uint16
+	peak      float32
+	firing    bool
+	critical  bool
+}
+
+func newSeries(name string) *series {
+	st := &series{counter: isCounterName(name), leakable: isMemoryName(name)}
+	st.det.reset()
+	return st
+}
+
+// isCounterName reports the Prometheus and OpenMetrics counter suffixes; histogram and
+// summary _count and _sum series are counters too.
+func isCounterName(name string) bool {
+	for _, s := range []string{"_total", "_count", "_sum", "_bucket"} {
+		if strings.HasSuffix(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// isMemoryName picks the series that leak detection watches.
+func isMemoryName(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"mem", "heap", "rss", "resident", "working_set"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// builtinLimit gives the capacity of series whose name says it: ratios and utilizations
+// saturate at 1, percentages at 100, free and available amounts run out at 0.
+func builtinLimit(name string) (float64, bool) {
+	switch {
+	case strings.HasSuffix(name, "_ratio"), strings.HasSuffix(name, "_utilization"):
+		return 1, true
+	case strings.HasSuffix(name, "_percent"):
+		return 100, true
+	case strings.Contains(name, "_free"), strings.Contains(name, "_avail"):
+		return 0, true
+	}
+	return 0, false
+}
+
+// observe runs one point through the series and appends any signals it raises.
+func (st *series) observe(c *emitCtx, p signal.Point, out []signal.Signal,
+	stats *batchStats) []signal.Signal {
+	switch {
+	case math.IsNaN(p.V) || math.IsInf(p.V, 0):
+		stats.nan++
+		return out
+	case p.T < 0:
+		stats.badTime++
+		return out
+	case st.prevT != 0 && p.T <= st.prevT:
+		stats.order++
+		return out
+	}
+	x, ok := st.value(p)
+	if !ok {
+		return out
+	}
+	res := st.det.Step(p.T, x)
+	if res.Skipped {
+		stats.order++
+		return out
+	}
+	stats.scored++
+	out = st.stepAnomaly(c, p.T, x, res, out)
+	if !st.counter && (st.leakable || st.hasLimit) {
+		st.trend.update(p.T, x, c.e.cfg.TrendWindow.Seconds())
+		out = st.stepLeak(c, p.T, out)
+		out = st.stepForecast(c, p.T, out)
+	}
+	return out
+}
+
+// value turns a raw point into the value the detector sees: the per-second rate for a
+// counter, the value itself for a gauge. A gauge that has only ever gone up for
+// monotoneRun samples and then drops by half is taken for a counter that was reset, and
+// starts again as one.
+func (st *series) value(p signal.Point) (float64, bool) {
+	prev, prevT := st.prevRaw, st.prevT
+	st.prevRaw, st.prevT = p.V, p.T
+	if prevT == 0 {
+		return p.V, !st.counter
+	}
+	if st.counter {
+		dt := float64(p.T-prevT) / 1000
+		if p.V < prev { // reset: the counter restarted from zero
+			return p.V / dt, true
+		}
+		return (p.V - prev) / dt, true
+	}
+	switch {
+	case p.V >= prev && st.mono < notMonotone-1:
+		st.mono++
+	case p.V < 0.5*prev && st.mono >= monotoneRun && st.mono != notMonotone:
+		st.counter = true
+		st.det.reset()
+		st.trend = trend{}
+		return 0, false
+	case p.V < prev:
+		st.mono = notMonotone
+	}
+	return p.V, true
+}

@@ -1,0 +1,237 @@
+package detect
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+)
+
+// The snapshot format, version 1, little-endian:
+//
+//	magic "CDETSNAP", version u32, chunk count u32,
+//	then per chunk: series count u32, then per series: label hash u64 and the fixed-size
+//	record that visitFields describes.
+//
+// Per-series settings (threshold, capacity) are not stored: they are resolved again from
+// the current config on the series' next sample, so a config change applies at once.
+const (
+	snapMagic   = "CDETSNAP"
+	snapVersion = 1
+)
+
+var errSnapshot = errors.New("invalid detect snapshot")
+
+// fieldVisitor sees every persisted field of a series in one fixed order.
+type fieldVisitor interface {
+	f64(*float64)
+	f32(*float32)
+	i64(*int64)
+	u32(*uint32)
+	u16(*uint16)
+	flag(*bool)
+}
+
+func (st *series) visitFields(v fieldVisitor) {
+	d := &st.det
+	v.u32(&d.n)
+	v.i64(&d.lastT)
+	v.f32(&d.dt)
+	v.f64(&d.level)
+	v.f64(&d.mad)
+	v.f64(&d.fast)
+	v.u16(&d.runs)
+	v.u16(&d.gated)
+	v.f32(&d.short)
+	v.f32(&d.vshort)
+	v.f32(&d.supp)
+	v.f32(&d.quantum)
+	v.f64(&d.lastV)
+	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.gap} {
+		v.f32(&t.q)
+		v.f32(&t.e)
+	}
+	s := &d.season
+	for i := range s.bins {
+		v.f32(&s.bins[i])
+	}
+	v.f32(&s.sum)
+	v.i64(&s.start)
+	v.f32(&s.errFlat)
+	v.f32(&s.errProf)
+	v.flag(&s.active)
+
+	r := &st.trend
+	v.i64(&r.t0)
+	for _, f := range []*float64{&r.last, &r.w, &r.mt, &r.mv, &r.ctt, &r.ctv, &r.cvv} {
+		v.f64(f)
+	}
+	v.f64(&st.prevRaw)
+	v.i64(&st.prevT)
+	v.u16(&st.mono)
+	v.flag(&st.counter)
+	v.flag(&st.leakable)
+	for _, ep := range []*episode{&st.anomaly, &st.leak, &st.forecast} {
+		v.i64(&ep.since)
+		v.i64(&ep.calmSince)
+		v.u16(&ep.calm)
+		v.f32(&ep.peak)
+		v.flag(&ep.firing)
+		v.flag(&ep.critical)
+	}
+}
+
+// encoder appends fields to a buffer.
+type encoder struct{ b []byte }
+
+func (e *encoder) f64(p *float64) { e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(*p)) }
+func (e *encoder) f32(p *float32) { e.b = binary.LittleEndian.AppendUint32(e.b, math.Float32bits(*p)) }
+func (e *encoder) i64(p *int64)   { e.b = binary.LittleEndian.AppendUint64(e.b, uint64(*p)) }
+func (e *encoder) u32(p *uint32)  { e.b = binary.LittleEndian.AppendUint32(e.b, *p) }
+func (e *encoder) u16(p *uint16)  { e.b = binary.LittleEndian.AppendUint16(e.b, *p) }
+func (e *encoder) flag(p *bool) {
+	var c byte
+	if *p {
+		c = 1
+	}
+	e.b = append(e.b, c)
+}
+
+// decoder reads fields from a record of the right size, and notes any value that no
+// encoder writes (a non-finite float, a flag byte other than 0 or 1).
+type decoder struct {
+	b   []byte
+	bad bool
+}
+
+func (d *decoder) take(n int) []byte { p := d.b[:n]; d.b = d.b[n:]; return p }
+func (d *decoder) f64(p *float64) {
+	*p = math.Float64frombits(binary.LittleEndian.Uint64(d.take(8)))
+	d.bad = d.bad || math.IsNaN(*p) || math.IsInf(*p, 0)
+}
+func (d *decoder) f32(p *float32) {
+	*p = math.Float32frombits(binary.LittleEndian.Uint32(d.take(4)))
+	d.bad = d.bad || math.IsNaN(float64(*p)) || math.IsInf(float64(*p), 0)
+}
+func (d *decoder) i64(p *int64)  { *p = int64(binary.LittleEndian.Uint64(d.take(8))) }
+func (d *decoder) u32(p *uint32) { *p = binary.LittleEndian.Uint32(d.take(4)) }
+func (d *decoder) u16(p *uint16) { *p = binary.LittleEndian.Uint16(d.take(2)) }
+func (d *decoder) flag(p *bool) {
+	c := d.take(1)[0]
+	d.bad = d.bad || c > 1
+	*p = c == 1
+}
+
+// sizer counts the bytes of a record.
+type sizer struct{ n int }
+
+func (s *sizer) f64(*float64) { s.n += 8 }
+func (s *sizer) f32(*float32) { s.n += 4 }
+func (s *sizer) i64(*int64)   { s.n += 8 }
+func (s *sizer) u32(*uint32)  { s.n += 4 }
+func (s *sizer) u16(*uint16)  { s.n += 2 }
+func (s *sizer) flag(*bool)   { s.n++ }
+
+// recordSize is the size of one series record, without its hash.
+var recordSize = func() int {
+	var s sizer
+	(&series{}).visitFields(&s)
+	return s.n
+}()
+
+// Snapshot writes every series' state to w. Each shard is locked only while it is
+// encoded, so detection goes on meanwhile; the snapshot is consistent per series, not
+// across series.
+func (e *Engine) Snapshot(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	head := binary.LittleEndian.AppendUint32([]byte(snapMagic), snapVersion)
+	head = binary.LittleEndian.AppendUint32(head, numShards)
+	if _, err := bw.Write(head); err != nil {
+		return fmt.Errorf("writing detect snapshot: %w", err)
+	}
+	for i := range e.shards {
+		if _, err := bw.Write(e.encodeShard(&e.shards[i])); err != nil {
+			return fmt.Errorf("writing detect snapshot: %w", err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("writing detect snapshot: %w", err)
+	}
+	return nil
+}
+
+func (e *Engine) encodeShard(sh *shard) []byte {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	enc := &encoder{b: make([]byte, 0, 4+len(sh.series)*(8+recordSize))}
+	enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(len(sh.series)))
+	for h, st := range sh.series {
+		enc.b = binary.LittleEndian.AppendUint64(enc.b, h)
+		st.visitFields(enc)
+	}
+	return enc.b
+}
+
+// Restore reads a snapshot written by Snapshot and adds its series to the engine,
+// replacing any state of the same series. It stops at max_series. On error, the series
+// read before the error stay restored.
+func (e *Engine) Restore(r io.Reader) error {
+	br := bufio.NewReader(r)
+	head := make([]byte, len(snapMagic)+8)
+	if _, err := io.ReadFull(br, head); err != nil {
+		return fmt.Errorf("reading detect snapshot header: %w", err)
+	}
+	if string(head[:len(snapMagic)]) != snapMagic {
+		return fmt.Errorf("reading detect snapshot: %w: bad magic", errSnapshot)
+	}
+	if v := binary.LittleEndian.Uint32(head[8:]); v != snapVersion {
+		return fmt.Errorf("reading detect snapshot: %w: version %d", errSnapshot, v)
+	}
+	chunks := binary.LittleEndian.Uint32(head[12:])
+	for c := uint32(0); c < chunks; c++ {
+		if err := e.restoreChunk(br); err != nil {
+			return fmt.Errorf("reading detect snapshot chunk %d: %w", c, err)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) restoreChunk(br *bufio.Reader) error {
+	var nb [4]byte
+	if _, err := io.ReadFull(br, nb[:]); err != nil {
+		return err
+	}
+	n := binary.LittleEndian.Uint32(nb[:])
+	rec := make([]byte, 8+recordSize)
+	for i := uint32(0); i < n; i++ {
+		if _, err := io.ReadFull(br, rec); err != nil {
+			return err
+		}
+		st := &series{}
+		dec := &decoder{b: rec[8:]}
+		st.visitFields(dec)
+		if dec.bad {
+			return fmt.Errorf("%w: series %d has an impossible value", errSnapshot, i)
+		}
+		e.put(binary.LittleEndian.Uint64(rec), st)
+	}
+	return nil
+}
+
+// put installs a restored series if there is room.
+func (e *Engine) put(h uint64, st *series) {
+	sh := &e.shards[h%numShards]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if _, ok := sh.series[h]; !ok {
+		if len(sh.series) >= e.perShard {
+			e.m.dropped.Inc()
+			return
+		}
+		e.m.series.Inc()
+	}
+	sh.series[h] = st
+	sh.maxT = max(sh.maxT, st.det.lastT)
+}

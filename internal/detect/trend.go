@@ -1,0 +1,70 @@
+package detect
+
+import "math"
+
+// trend is an exponentially weighted linear regression of value on time: the weighted
+// means of t and v and their (co)variances, with a time constant tau. It gives the current
+// slope, its standard error and how much of the variance the line explains, for
+// time-to-exhaustion forecasts and leak detection.
+//
+// Memory: about 70 bytes. Work: O(1) per sample.
+type trend struct {
+	t0       int64   // Unix ms of the first sample; times are seconds since it
+	last     float64 // seconds of the last sample
+	w        float64 // effective number of samples behind the estimate
+	mt, mv   float64 // weighted means
+	ctt, ctv float64 // weighted (co)variances
+	cvv      float64
+}
+
+// update adds the sample at t (Unix ms), with tau in seconds. Early on the weights are
+// those of a plain average, so a young series gets an ordinary least-squares fit.
+func (r *trend) update(t int64, v, tau float64) {
+	if r.w == 0 {
+		*r = trend{t0: t, mv: v, w: 1}
+		return
+	}
+	x := float64(t-r.t0) / 1000
+	dt := math.Max(x-r.last, 0)
+	r.last = x
+	a := math.Max(1-math.Exp(-dt/tau), 1/(r.w+1))
+	dx, dv := x-r.mt, v-r.mv
+	r.mt += a * dx
+	r.mv += a * dv
+	r.ctt = (1 - a) * (r.ctt + a*dx*dx)
+	r.ctv = (1 - a) * (r.ctv + a*dx*dv)
+	r.cvv = (1 - a) * (r.cvv + a*dv*dv)
+	r.w = (1-a)*r.w + 1
+}
+
+// fit returns the slope (per second), its standard error, the fitted value at t and the
+// fraction of variance the line explains. ok is false until the fit is meaningful.
+func (r *trend) fit(t int64) (slope, se, now, r2 float64, ok bool) {
+	nEff := r.w
+	if r.ctt <= 0 || r.cvv <= 0 || nEff < 3 {
+		return 0, 0, r.mv, 0, false
+	}
+	slope = r.ctv / r.ctt
+	resid := math.Max(r.cvv-slope*r.ctv, 0)
+	se = math.Sqrt(resid / (r.ctt * math.Max(nEff-2, 1)))
+	now = r.mv + slope*(float64(t-r.t0)/1000-r.mt)
+	r2 = 1 - resid/r.cvv
+	return slope, se, now, r2, true
+}
+
+// crossing projects when the line reaches limit, as seconds from now, with an early and a
+// late bound from the slope ± 2 standard errors (late is +Inf when the slope could be 0).
+func crossing(slope, se, now, limit float64) (mid, early, late float64, ok bool) {
+	gap := limit - now
+	if slope == 0 || gap/slope <= 0 {
+		return 0, 0, 0, false
+	}
+	s := math.Abs(slope)
+	mid = math.Abs(gap) / s
+	early = math.Abs(gap) / (s + 2*se)
+	late = math.Inf(1)
+	if s > 2*se {
+		late = math.Abs(gap) / (s - 2*se)
+	}
+	return mid, early, late, true
+}
