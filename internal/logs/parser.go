@@ -137,8 +137,9 @@ type Parser struct {
 // a variable first word cannot grow the index without bound.
 const maxChildren = 100
 
-// maxScan bounds the fallback search over a whole word-count bucket.
-const maxScan = 256
+// maxScan bounds each search list to its most recently filed templates, so that a
+// stream of ever-new shapes costs a bounded amount per line.
+const maxScan = 64
 
 // NewParser builds a parser with the masking, similarity and caps of cfg for one service.
 func NewParser(cfg Config, service string) (*Parser, error) {
@@ -227,8 +228,8 @@ func (p *Parser) match(toks []string) *Template {
 	}
 	best, bestSim, bestPar := (*Template)(nil), -1.0, -1
 	for _, list := range [][]*Template{b.byFirst[first], b.byFirst[Wildcard]} {
-		for _, t := range list {
-			best, bestSim, bestPar = p.better(t, toks, best, bestSim, bestPar)
+		for i := len(list) - 1; i >= 0 && i >= len(list)-maxScan; i-- {
+			best, bestSim, bestPar = p.better(list[i], toks, best, bestSim, bestPar)
 		}
 	}
 	if best != nil && bestSim >= p.similarity {
