@@ -22,8 +22,10 @@ type Config struct {
 	// ForecastHorizon is how far ahead a projected exhaustion raises a forecast signal.
 	// Default 4h.
 	ForecastHorizon time.Duration `yaml:"forecast_horizon"`
-	// TrendWindow is the time constant of the trend estimate behind forecasts and leak
-	// detection. Default 5m.
+	// ForecastWindow is the time constant of the trend behind forecasts: long enough for
+	// a precise slope. A series forecasts after a third of it. Default 30m.
+	ForecastWindow time.Duration `yaml:"forecast_window"`
+	// TrendWindow is the time constant of the trend behind leak detection. Default 5m.
 	TrendWindow time.Duration `yaml:"trend_window"`
 	// ResolveAfter is how long a firing series must stay normal before it resolves.
 	// Default 1m (and at least 10 samples).
@@ -61,6 +63,7 @@ func (cfg Config) Defaults() Config {
 		cfg.MaxSeries = 1_000_000
 	}
 	setDur(&cfg.ForecastHorizon, 4*time.Hour)
+	setDur(&cfg.ForecastWindow, 30*time.Minute)
 	setDur(&cfg.TrendWindow, 5*time.Minute)
 	setDur(&cfg.ResolveAfter, time.Minute)
 	setDur(&cfg.StaleAfter, 15*time.Minute)
@@ -100,6 +103,7 @@ func (cfg Config) Validate() error {
 		name string
 		v    time.Duration
 	}{{"forecast_horizon", cfg.ForecastHorizon}, {"trend_window", cfg.TrendWindow},
+		{"forecast_window", cfg.ForecastWindow},
 		{"resolve_after", cfg.ResolveAfter}, {"stale_after", cfg.StaleAfter}} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s: %v is negative", d.name, d.v))

@@ -104,6 +104,9 @@ func (e *Engine) Observe(s signal.Series, out []signal.Signal) []signal.Signal {
 	defer sh.mu.Unlock()
 	st := sh.series[h]
 	if st == nil {
+		// The shard's clock moves with new series too, or a shard full of idle series
+		// would never see time pass and never evict them.
+		sh.maxT = max(sh.maxT, s.Points[len(s.Points)-1].T)
 		if st = e.admit(sh, h, s, name); st == nil {
 			return out
 		}

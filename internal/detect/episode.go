@@ -14,7 +14,7 @@ const (
 	leakT        = 10.0 // slope / standard error
 	leakR2       = 0.7
 	leakGrowth   = 0.02 // growth over one trend window, as a fraction of the level
-	forecastT    = 4.0
+	forecastPrec = 0.06 // the slope's ±2 standard errors must stay within this fraction
 	forecastR2   = 0.5
 	trendQuiet   = 3.0 // below this slope / standard error an episode calms down
 	minTrendFrac = 0.5 // fraction of the trend window a series must have lived
@@ -155,12 +155,13 @@ func rangeText(mid, spread float64) string {
 
 func num(v float64) string { return fmt.Sprintf("%.4g", v) }
 
-// trendFit returns the series' trend fit once it has lived long enough.
-func (st *series) trendFit(c *emitCtx, t int64) (slope, se, now, r2 float64, ok bool) {
-	if float64(t-st.trend.t0) < minTrendFrac*float64(c.e.cfg.TrendWindow.Milliseconds()) {
+// trendFit returns a trend's fit once it has seen frac of its window.
+func trendFit(r *trend, window time.Duration, frac float64, t int64) (
+	slope, se, now, r2 float64, ok bool) {
+	if float64(t-r.t0) < frac*float64(window.Milliseconds()) {
 		return 0, 0, 0, 0, false
 	}
-	return st.trend.fit(t)
+	return r.fit(t)
 }
 
 // stepLeak names steady growth of a memory series a leak.
@@ -168,7 +169,7 @@ func (st *series) stepLeak(c *emitCtx, t int64, out []signal.Signal) []signal.Si
 	if !st.leakable {
 		return out
 	}
-	slope, se, now, r2, ok := st.trendFit(c, t)
+	slope, se, now, r2, ok := trendFit(&st.trend, c.e.cfg.TrendWindow, minTrendFrac, t)
 	if !ok {
 		return out
 	}
@@ -215,13 +216,15 @@ func (st *series) stepForecast(c *emitCtx, t int64, out []signal.Signal) []signa
 	if !st.hasLimit {
 		return out
 	}
-	slope, se, now, r2, ok := st.trendFit(c, t)
+	slope, se, now, r2, ok := trendFit(&st.ftrend, c.e.cfg.ForecastWindow, 1.0/3, t)
 	if !ok {
 		return out
 	}
 	mid, early, late, crosses := crossing(slope, se, now, st.limit)
 	horizon := c.e.cfg.ForecastHorizon.Seconds()
-	soon := crosses && mid <= horizon && math.Abs(slope) > forecastT*se && r2 >= forecastR2
+	// Fire only on a precise trend: a forecast whose time is off by half is worse than none.
+	soon := crosses && mid <= horizon && 2*se <= forecastPrec*math.Abs(slope) &&
+		r2 >= forecastR2
 	ep := &st.forecast
 	if !ep.firing {
 		if !soon {

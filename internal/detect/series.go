@@ -18,7 +18,8 @@ const (
 // Observe passes them in, which keeps a series near half a kilobyte.
 type series struct {
 	det       Detector
-	trend     trend
+	trend     trend   // leak detection, over TrendWindow
+	ftrend    trend   // forecasts, over ForecastWindow
 	prevRaw   float64 // last raw value, for counter rates
 	prevT     int64
 	limit     float64 // capacity for forecasts, when hasLimit
@@ -111,6 +112,7 @@ func (st *series) observe(c *emitCtx, p signal.Point, out []signal.Signal,
 	out = st.stepAnomaly(c, p.T, x, res, out)
 	if !st.counter && (st.leakable || st.hasLimit) {
 		st.trend.update(p.T, x, c.e.cfg.TrendWindow.Seconds())
+		st.ftrend.update(p.T, x, c.e.cfg.ForecastWindow.Seconds())
 		out = st.stepLeak(c, p.T, out)
 		out = st.stepForecast(c, p.T, out)
 	}
@@ -129,8 +131,10 @@ func (st *series) value(p signal.Point) (float64, bool) {
 	}
 	if st.counter {
 		dt := float64(p.T-prevT) / 1000
-		if p.V < prev { // reset: the counter restarted from zero
-			return p.V / dt, true
+		if p.V < prev {
+			// A reset: the counter restarted, and how much it grew across the restart is
+			// unknown. Skip the point rather than score a made-up rate.
+			return 0, false
 		}
 		return (p.V - prev) / dt, true
 	}
@@ -140,7 +144,7 @@ func (st *series) value(p signal.Point) (float64, bool) {
 	case p.V < 0.5*prev && st.mono >= monotoneRun && st.mono != notMonotone:
 		st.counter = true
 		st.det.reset()
-		st.trend = trend{}
+		st.trend, st.ftrend = trend{}, trend{}
 		return 0, false
 	case p.V < prev:
 		st.mono = notMonotone

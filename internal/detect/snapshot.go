@@ -63,10 +63,11 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.f32(&s.errProf)
 	v.flag(&s.active)
 
-	r := &st.trend
-	v.i64(&r.t0)
-	for _, f := range []*float64{&r.last, &r.w, &r.mt, &r.mv, &r.ctt, &r.ctv, &r.cvv} {
-		v.f64(f)
+	for _, r := range []*trend{&st.trend, &st.ftrend} {
+		v.i64(&r.t0)
+		for _, f := range []*float64{&r.last, &r.c, &r.w2, &r.mt, &r.mv, &r.ctt, &r.ctv, &r.cvv} {
+			v.f64(f)
+		}
 	}
 	v.f64(&st.prevRaw)
 	v.i64(&st.prevT)

@@ -11,7 +11,8 @@ import "math"
 type trend struct {
 	t0       int64   // Unix ms of the first sample; times are seconds since it
 	last     float64 // seconds of the last sample
-	w        float64 // effective number of samples behind the estimate
+	c        float64 // samples seen
+	w2       float64 // sum of the squared (normalized) weights: 1/w2 samples' worth
 	mt, mv   float64 // weighted means
 	ctt, ctv float64 // weighted (co)variances
 	cvv      float64
@@ -20,27 +21,28 @@ type trend struct {
 // update adds the sample at t (Unix ms), with tau in seconds. Early on the weights are
 // those of a plain average, so a young series gets an ordinary least-squares fit.
 func (r *trend) update(t int64, v, tau float64) {
-	if r.w == 0 {
-		*r = trend{t0: t, mv: v, w: 1}
+	if r.c == 0 {
+		*r = trend{t0: t, mv: v, c: 1, w2: 1}
 		return
 	}
 	x := float64(t-r.t0) / 1000
 	dt := math.Max(x-r.last, 0)
 	r.last = x
-	a := math.Max(1-math.Exp(-dt/tau), 1/(r.w+1))
+	r.c++
+	a := math.Max(1-math.Exp(-dt/tau), 1/r.c)
 	dx, dv := x-r.mt, v-r.mv
 	r.mt += a * dx
 	r.mv += a * dv
 	r.ctt = (1 - a) * (r.ctt + a*dx*dx)
 	r.ctv = (1 - a) * (r.ctv + a*dx*dv)
 	r.cvv = (1 - a) * (r.cvv + a*dv*dv)
-	r.w = (1-a)*r.w + 1
+	r.w2 = (1-a)*(1-a)*r.w2 + a*a
 }
 
 // fit returns the slope (per second), its standard error, the fitted value at t and the
 // fraction of variance the line explains. ok is false until the fit is meaningful.
 func (r *trend) fit(t int64) (slope, se, now, r2 float64, ok bool) {
-	nEff := r.w
+	nEff := 1 / math.Max(r.w2, 1e-12)
 	if r.ctt <= 0 || r.cvv <= 0 || nEff < 3 {
 		return 0, 0, r.mv, 0, false
 	}
