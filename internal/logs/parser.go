@@ -214,6 +214,10 @@ func (p *Parser) hash(toks []string) uint64 {
 	return h.Sum64()
 }
 
+// TODO: templates of different word counts are never merged; a variable that spans a
+// varying number of words ("0 bytes sent" / "1190 bytes (1.16 KB) sent") splits one
+// template into several, which is most of what Proxifier and Linux lose on Loghub.
+
 // match finds the most similar template of the same word count: first among those filed
 // under the same first word (or Wildcard), then, bounded, among all of that count, so a
 // variable first word does not split a template.

@@ -11,6 +11,9 @@ import (
 // baseline's span more of them change nothing that matters.
 const maxGapBuckets = 64
 
+// TODO: only rises are judged; a template whose rate falls to zero (a heartbeat that
+// stops) raises nothing, so a silent failure is not caught here.
+
 // roll closes the service's open rate bucket when at has moved past it, judging every
 // template's count against its baseline, then folds in the empty buckets of any gap.
 func (m *Miner) roll(s *service, at time.Time, out []signal.Signal) []signal.Signal {
