@@ -3,9 +3,11 @@ package lab
 import (
 	"io"
 	"log/slog"
+	"math"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 )
@@ -84,5 +86,24 @@ func TestSameSeedSameWorld(t *testing.T) {
 	}
 	if a, b := read(3), read(4); a == b {
 		t.Error("labs with seeds 3 and 4 are identical")
+	}
+}
+
+func TestDailyFactor(t *testing.T) {
+	shape := Shape{DayLength: time.Hour, DayAmplitude: 0.3, DayStart: start.Add(10 * time.Minute)}
+	cases := []struct {
+		at   time.Duration // after start
+		want float64
+	}{
+		{10 * time.Minute, 0.7},  // the day starts: trough
+		{40 * time.Minute, 1.3},  // half a day later: peak
+		{25 * time.Minute, 1.0},  // a quarter in: the mean
+		{-20 * time.Minute, 1.3}, // before DayStart the days repeat backwards
+		{70 * time.Minute, 0.7},
+	}
+	for _, c := range cases {
+		if got := DailyFactor(shape, start.Add(c.at)); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("DailyFactor at +%v = %.4f, want %.4f", c.at, got, c.want)
+		}
 	}
 }

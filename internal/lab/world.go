@@ -13,6 +13,9 @@ type Shape struct {
 	// DayLength is the period of the daily traffic shape; a short one (10m) lets a short
 	// run show a full day.
 	DayLength time.Duration `yaml:"day_length"`
+	// DayStart is an instant at which a day starts, at the trough of traffic; default the
+	// Unix epoch, so days start at midnight UTC. Tests set it to place the peak.
+	DayStart time.Time `yaml:"day_start"`
 	// DayAmplitude is how far traffic swings around its mean over a day (0.3 = ±30%).
 	DayAmplitude float64 `yaml:"day_amplitude"`
 	// Noise is the relative standard deviation of each kind of noise. Noise is clamped at
@@ -123,12 +126,26 @@ func (w *world) advance(t time.Time) {
 // daily is the traffic factor of the daily shape at t: lowest at the start of each day,
 // highest half a day later.
 func (w *world) daily(t time.Time) float64 {
-	day := w.shape.DayLength
+	return DailyFactor(w.shape, t)
+}
+
+// DailyFactor is the factor by which the daily shape scales traffic at t: 1 - amplitude
+// at the start of each day, 1 + amplitude half a day later.
+func DailyFactor(shape Shape, t time.Time) float64 {
+	day := shape.DayLength
 	if day <= 0 {
 		return 1
 	}
-	frac := float64(t.UnixNano()%int64(day)) / float64(day)
-	return 1 - w.shape.DayAmplitude*math.Cos(2*math.Pi*frac)
+	since := t.UnixNano()
+	if !shape.DayStart.IsZero() {
+		since = int64(t.Sub(shape.DayStart))
+	}
+	phase := since % int64(day)
+	if phase < 0 {
+		phase += int64(day)
+	}
+	frac := float64(phase) / float64(day)
+	return 1 - shape.DayAmplitude*math.Cos(2*math.Pi*frac)
 }
 
 // noise draws a relative noise of standard deviation sigma, clamped at maxNoiseSigmas.
