@@ -29,6 +29,14 @@ const (
 	suppressHL = 60.0   // half-life, in samples, of the onset suppression level
 )
 
+// Derived constants, computed once rather than per sample.
+var (
+	levNorm        = math.Sqrt(alphaShort / (2 - alphaShort)) // sd of the short mean
+	varNorm        = math.Sqrt(2 * alphaVar / (2 - alphaVar)) // sd of the short variance
+	suppDecay      = math.Exp2(-1 / suppressHL)
+	inflationFloor = 1 + 2/math.Sqrt(2/alphaMin)
+)
+
 // Result is what one sample did to a Detector.
 type Result struct {
 	Score    float64 // anomaly strength in [0, 1]; 0 while warming up
@@ -117,11 +125,10 @@ func (d *Detector) Step(t int64, v float64) Result {
 // it has simply not seen yet.
 func (d *Detector) spread() float64 {
 	s := 1.2533 * d.mad
-	s = math.Max(s, relFloor*math.Abs(d.level))
-	s = math.Max(s, float64(d.quantum))
-	s = math.Max(s, 1e-9)
-	nEff := math.Min(float64(d.n), 2/alphaMin)
-	return s * (1 + 2/math.Sqrt(nEff))
+	s = max(s, relFloor*math.Abs(d.level))
+	s = max(s, float64(d.quantum))
+	s = max(s, 1e-9)
+	return s * d.inflation()
 }
 
 // observeQuantum learns the resolution of the values: a series of small integers (tweets
@@ -148,8 +155,8 @@ func (d *Detector) observeInterval(dt float64) float64 {
 		// The short statistics describe a past that the gap has cut off.
 		d.short, d.vshort, d.runs = 0, 1, 0
 	}
-	// Learn the interval in log space so that one gap barely moves it.
-	d.dt = float32(math.Exp(math.Log(typ) + 0.05*(math.Log(math.Max(dt, 1e-3))-math.Log(typ))))
+	// Learn the interval from clipped intervals, so that one gap barely moves it.
+	d.dt = float32(typ + 0.05*(min(max(dt, 0.5*typ), 2*typ)-typ))
 	return u
 }
 
@@ -159,9 +166,9 @@ func (d *Detector) score(z, gapU float64) Result {
 	// spike is the spike detector's business, and must not also read as a level shift
 	// or a variance change.
 	short := 0.8*float64(d.short) + 0.2*clamp(z, shortClip)
-	lev := short / math.Sqrt(alphaShort/(2-alphaShort))
-	vs := 0.9*float64(d.vshort) + 0.1*math.Min(z*z, varClip)
-	vstat := (vs - 1) / math.Sqrt(2*alphaVar/(2-alphaVar))
+	lev := short / levNorm
+	vs := 0.9*float64(d.vshort) + 0.1*min(z*z, varClip)
+	vstat := (vs - 1) / varNorm
 
 	best, name := 0.0, ""
 	pick := func(u float64, n string) {
@@ -206,15 +213,15 @@ func (d *Detector) learn(t int64, v, z, spread, surprise float64) {
 	} else {
 		d.gated++
 	}
-	alpha := math.Max(1/float64(d.n), alphaMin)
+	alpha := max(1/float64(d.n), alphaMin)
 	base := spread / d.inflation()
 	resid := v - d.level - d.season.at(t)
 	if d.n > warmup {
-		resid = math.Max(-clipZ, math.Min(clipZ, z)) * base
+		resid = max(-clipZ, min(clipZ, z)) * base
 	}
 	d.level += alpha * resid
 	d.season.learn(t, v-d.level, base, float64(d.dt))
-	aScale := math.Max(1/float64(d.n), alphaScale)
+	aScale := max(1/float64(d.n), alphaScale)
 	if quiet {
 		d.mad += aScale * (math.Abs(resid) - d.mad)
 	}
@@ -225,8 +232,10 @@ func (d *Detector) learn(t int64, v, z, spread, surprise float64) {
 
 // inflation is the small-history widening factor of spread.
 func (d *Detector) inflation() float64 {
-	nEff := math.Min(float64(d.n), 2/alphaMin)
-	return 1 + 2/math.Sqrt(nEff)
+	if d.n >= 2/alphaMin {
+		return inflationFloor
+	}
+	return 1 + 2/math.Sqrt(float64(d.n))
 }
 
 // updateStats updates the short statistics and their tails. During warmup the spread is
@@ -236,13 +245,13 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 		return
 	}
 	d.short = float32(0.8*float64(d.short) + 0.2*clamp(z, shortClip))
-	d.vshort = float32(0.9*float64(d.vshort) + 0.1*math.Min(z*z, varClip))
+	d.vshort = float32(0.9*float64(d.vshort) + 0.1*min(z*z, varClip))
 	if !quiet {
 		return
 	}
-	eta := math.Max(0.5/(1+float64(d.n)*tailProb), 0.05)
-	lev := float64(d.short) / math.Sqrt(alphaShort/(2-alphaShort))
-	vstat := (float64(d.vshort) - 1) / math.Sqrt(2*alphaVar/(2-alphaVar))
+	eta := max(0.5/(1+float64(d.n)*tailProb), 0.05)
+	lev := float64(d.short) / levNorm
+	vstat := (float64(d.vshort) - 1) / varNorm
 	d.up.update(z, eta)
 	d.down.update(-z, eta)
 	d.levUp.update(lev, eta)
@@ -280,7 +289,7 @@ func (d *Detector) onset(score float64) float64 {
 		return score
 	}
 	if score < 0.5*s {
-		d.supp = float32(s * math.Exp2(-1/suppressHL))
+		d.supp = float32(s * suppDecay)
 	}
 	return 0
 }
@@ -294,4 +303,4 @@ const DefaultSensitivity = 0.5
 // 1 − sensitivity.
 func Threshold(sensitivity float64) float64 { return 1 - sensitivity }
 
-func clamp(x, limit float64) float64 { return math.Max(-limit, math.Min(limit, x)) }
+func clamp(x, limit float64) float64 { return max(-limit, min(limit, x)) }

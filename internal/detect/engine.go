@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
@@ -187,6 +188,9 @@ func (e *Engine) resolveSettings(st *series, ls []signal.Label, name string) {
 			break
 		}
 	}
+	if (st.leakable || st.hasLimit) && !st.counter && st.trends == nil {
+		st.trends = &trends{}
+	}
 }
 
 // Len returns the number of series tracked.
@@ -201,20 +205,16 @@ func (e *Engine) Len() int {
 	return n
 }
 
-// hashLabels is FNV-1a over the sorted label pairs. It is stable across processes, which
-// the snapshot relies on; labels are expected sorted by name, as signal.Series keeps them.
+// hashLabels hashes the sorted label pairs with xxhash, one string at a time, and mixes
+// the results. It is stable across processes and versions, which the snapshot relies on;
+// labels are expected sorted by name, as signal.Series keeps them.
 func hashLabels(ls []signal.Label) uint64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
+	const prime = 0x9E3779B97F4A7C15
+	h := uint64(len(ls))
 	for _, l := range ls {
-		for i := 0; i < len(l.Name); i++ {
-			h = (h ^ uint64(l.Name[i])) * prime
-		}
-		h = (h ^ 0xff) * prime
-		for i := 0; i < len(l.Value); i++ {
-			h = (h ^ uint64(l.Value[i])) * prime
-		}
-		h = (h ^ 0xfe) * prime
+		h = (h ^ xxhash.Sum64String(l.Name)) * prime
+		h = (h^(h>>29))*prime ^ xxhash.Sum64String(l.Value)
+		h *= prime
 	}
-	return h
+	return h ^ h>>32
 }

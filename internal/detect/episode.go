@@ -121,9 +121,9 @@ func (c *emitCtx) base(st *series, what string, kind signal.Kind, t int64,
 func (st *series) episodeOf(what string) *episode {
 	switch what {
 	case "leak":
-		return &st.leak
+		return &st.trends.leak
 	case "forecast":
-		return &st.forecast
+		return &st.trends.forecast
 	}
 	return &st.anomaly
 }
@@ -169,14 +169,14 @@ func (st *series) stepLeak(c *emitCtx, t int64, out []signal.Signal) []signal.Si
 	if !st.leakable {
 		return out
 	}
-	slope, se, now, r2, ok := trendFit(&st.trend, c.e.cfg.TrendWindow, minTrendFrac, t)
+	slope, se, now, r2, ok := trendFit(&st.trends.leakTrend, c.e.cfg.TrendWindow, minTrendFrac, t)
 	if !ok {
 		return out
 	}
 	growth := slope * c.e.cfg.TrendWindow.Seconds()
 	leaking := slope > 0 && slope > leakT*se && r2 >= leakR2 &&
 		growth >= leakGrowth*math.Abs(now)
-	ep := &st.leak
+	ep := &st.trends.leak
 	if !ep.firing {
 		if !leaking {
 			return out
@@ -199,7 +199,7 @@ func (c *emitCtx) leakSignal(st *series, t int64, slope, now, r2 float64,
 	s.Value = now
 	s.Score = math.Min(1, r2)
 	perHour := slope * 3600
-	since := time.UnixMilli(st.leak.since).UTC().Format(time.RFC3339)
+	since := time.UnixMilli(st.trends.leak.since).UTC().Format(time.RFC3339)
 	s.Summary = fmt.Sprintf("leak detector on %s: steady growth of %s per hour "+
 		"(%.0f%% of the variance is the trend), now %s, since %s",
 		c.seriesKey(), num(perHour), 100*r2, num(now), since)
@@ -216,7 +216,7 @@ func (st *series) stepForecast(c *emitCtx, t int64, out []signal.Signal) []signa
 	if !st.hasLimit {
 		return out
 	}
-	slope, se, now, r2, ok := trendFit(&st.ftrend, c.e.cfg.ForecastWindow, 1.0/3, t)
+	slope, se, now, r2, ok := trendFit(&st.trends.fcTrend, c.e.cfg.ForecastWindow, 1.0/3, t)
 	if !ok {
 		return out
 	}
@@ -225,7 +225,7 @@ func (st *series) stepForecast(c *emitCtx, t int64, out []signal.Signal) []signa
 	// Fire only on a precise trend: a forecast whose time is off by half is worse than none.
 	soon := crosses && mid <= horizon && 2*se <= forecastPrec*math.Abs(slope) &&
 		r2 >= forecastR2
-	ep := &st.forecast
+	ep := &st.trends.forecast
 	if !ep.firing {
 		if !soon {
 			return out

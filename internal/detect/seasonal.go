@@ -56,8 +56,8 @@ func (s *seasonal) at(t int64) float64 {
 // series' typical interval: each bin keeps about three days of memory whatever the rate.
 func (s *seasonal) learn(t int64, dev, spread, dtSec float64) {
 	p := s.profile(t)
-	dev = math.Max(p-4*spread, math.Min(p+4*spread, dev))
-	gamma := math.Max(1e-4, math.Min(0.3, dtSec/(3*3600)))
+	dev = max(p-4*spread, min(p+4*spread, dev))
+	gamma := max(1e-4, min(0.3, dtSec/(3*3600)))
 
 	b0, b1, f := s.pos(t)
 	for _, w := range [2]struct {

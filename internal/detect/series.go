@@ -15,11 +15,10 @@ const (
 )
 
 // series is the state of one series: its detector, trend and episodes. It holds no labels;
-// Observe passes them in, which keeps a series near half a kilobyte.
+// Observe passes them in, which keeps a series under 400 bytes.
 type series struct {
 	det       Detector
-	trend     trend   // leak detection, over TrendWindow
-	ftrend    trend   // forecasts, over ForecastWindow
+	trends    *trends // only for series that leak detection or forecasts watch
 	prevRaw   float64 // last raw value, for counter rates
 	prevT     int64
 	limit     float64 // capacity for forecasts, when hasLimit
@@ -29,6 +28,13 @@ type series struct {
 	hasLimit  bool
 	leakable  bool
 	anomaly   episode
+}
+
+// trends is the state of leak detection and forecasts. Most series need neither, so it
+// is allocated apart, which keeps the common series small.
+type trends struct {
+	leakTrend trend // over TrendWindow
+	fcTrend   trend // over ForecastWindow
 	leak      episode
 	forecast  episode
 }
@@ -110,9 +116,9 @@ func (st *series) observe(c *emitCtx, p signal.Point, out []signal.Signal,
 	}
 	stats.scored++
 	out = st.stepAnomaly(c, p.T, x, res, out)
-	if !st.counter && (st.leakable || st.hasLimit) {
-		st.trend.update(p.T, x, c.e.cfg.TrendWindow.Seconds())
-		st.ftrend.update(p.T, x, c.e.cfg.ForecastWindow.Seconds())
+	if st.trends != nil && !st.counter {
+		st.trends.leakTrend.update(p.T, x, c.e.cfg.TrendWindow.Seconds())
+		st.trends.fcTrend.update(p.T, x, c.e.cfg.ForecastWindow.Seconds())
 		out = st.stepLeak(c, p.T, out)
 		out = st.stepForecast(c, p.T, out)
 	}
@@ -144,7 +150,7 @@ func (st *series) value(p signal.Point) (float64, bool) {
 	case p.V < 0.5*prev && st.mono >= monotoneRun && st.mono != notMonotone:
 		st.counter = true
 		st.det.reset()
-		st.trend, st.ftrend = trend{}, trend{}
+		st.trends = nil
 		return 0, false
 	case p.V < prev:
 		st.mono = notMonotone

@@ -63,25 +63,42 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.f32(&s.errProf)
 	v.flag(&s.active)
 
-	for _, r := range []*trend{&st.trend, &st.ftrend} {
-		v.i64(&r.t0)
-		for _, f := range []*float64{&r.last, &r.c, &r.w2, &r.mt, &r.mv, &r.ctt, &r.ctv, &r.cvv} {
-			v.f64(f)
-		}
-	}
 	v.f64(&st.prevRaw)
 	v.i64(&st.prevT)
 	v.u16(&st.mono)
 	v.flag(&st.counter)
 	v.flag(&st.leakable)
-	for _, ep := range []*episode{&st.anomaly, &st.leak, &st.forecast} {
-		v.i64(&ep.since)
-		v.i64(&ep.calmSince)
-		v.u16(&ep.calm)
-		v.f32(&ep.peak)
-		v.flag(&ep.firing)
-		v.flag(&ep.critical)
+	visitEpisode(v, &st.anomaly)
+
+	// The trends are optional: a flag, then their fields (zeros when absent), so that
+	// every record keeps one size.
+	has := st.trends != nil
+	v.flag(&has)
+	ts := st.trends
+	if ts == nil {
+		ts = &trends{}
 	}
+	for _, r := range []*trend{&ts.leakTrend, &ts.fcTrend} {
+		v.i64(&r.t0)
+		for _, f := range []*float64{&r.last, &r.c, &r.w2, &r.mt, &r.mv, &r.ctt, &r.ctv, &r.cvv} {
+			v.f64(f)
+		}
+	}
+	visitEpisode(v, &ts.leak)
+	visitEpisode(v, &ts.forecast)
+	st.trends = nil
+	if has {
+		st.trends = ts
+	}
+}
+
+func visitEpisode(v fieldVisitor, ep *episode) {
+	v.i64(&ep.since)
+	v.i64(&ep.calmSince)
+	v.u16(&ep.calm)
+	v.f32(&ep.peak)
+	v.flag(&ep.firing)
+	v.flag(&ep.critical)
 }
 
 // encoder appends fields to a buffer.

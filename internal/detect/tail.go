@@ -17,14 +17,17 @@ type tail struct {
 	q, e float32
 }
 
+// tailBase is the surprise at the tail's threshold, −log10(tailProb).
+var tailBase = -math.Log10(tailProb)
+
 // newTail starts from a standard normal statistic: its 98th percentile and the mean
 // excess over it, so a new series scores like a Gaussian until it has taught otherwise.
 func newTail() tail { return tail{q: 2.054, e: 0.42} }
 
 // surprise is -log10 of the modelled probability of exceeding x, at least 0.
 func (t *tail) surprise(x float64) float64 {
-	u := -math.Log10(tailProb) + math.Log10E*(x-float64(t.q))/float64(t.e)
-	return math.Max(u, 0)
+	u := tailBase + math.Log10E*(x-float64(t.q))/float64(t.e)
+	return max(u, 0)
 }
 
 // update learns from x. eta is the quantile step size: large on a new series, small later.
@@ -33,12 +36,12 @@ func (t *tail) surprise(x float64) float64 {
 func (t *tail) update(x, eta float64) {
 	q, e := float64(t.q), float64(t.e)
 	if x > q {
-		e += 0.05 * (math.Min(x-q, 6*e) - e)
+		e += 0.05 * (min(x-q, 6*e) - e)
 		q += eta * e * (1 - tailProb)
 	} else {
 		q -= eta * e * tailProb
 	}
 	// A floor on both keeps a series that is flat most of the time from calling every
 	// small step a one-in-a-billion event.
-	t.q, t.e = float32(math.Max(q, 1)), float32(math.Max(e, 0.1))
+	t.q, t.e = float32(max(q, 1)), float32(max(e, 0.1))
 }

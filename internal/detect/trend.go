@@ -26,10 +26,10 @@ func (r *trend) update(t int64, v, tau float64) {
 		return
 	}
 	x := float64(t-r.t0) / 1000
-	dt := math.Max(x-r.last, 0)
+	dt := max(x-r.last, 0)
 	r.last = x
 	r.c++
-	a := math.Max(1-math.Exp(-dt/tau), 1/r.c)
+	a := max(1-math.Exp(-dt/tau), 1/r.c)
 	dx, dv := x-r.mt, v-r.mv
 	r.mt += a * dx
 	r.mv += a * dv
@@ -42,13 +42,13 @@ func (r *trend) update(t int64, v, tau float64) {
 // fit returns the slope (per second), its standard error, the fitted value at t and the
 // fraction of variance the line explains. ok is false until the fit is meaningful.
 func (r *trend) fit(t int64) (slope, se, now, r2 float64, ok bool) {
-	nEff := 1 / math.Max(r.w2, 1e-12)
+	nEff := 1 / max(r.w2, 1e-12)
 	if r.ctt <= 0 || r.cvv <= 0 || nEff < 3 {
 		return 0, 0, r.mv, 0, false
 	}
 	slope = r.ctv / r.ctt
-	resid := math.Max(r.cvv-slope*r.ctv, 0)
-	se = math.Sqrt(resid / (r.ctt * math.Max(nEff-2, 1)))
+	resid := max(r.cvv-slope*r.ctv, 0)
+	se = math.Sqrt(resid / (r.ctt * max(nEff-2, 1)))
 	now = r.mv + slope*(float64(t-r.t0)/1000-r.mt)
 	r2 = 1 - resid/r.cvv
 	return slope, se, now, r2, true

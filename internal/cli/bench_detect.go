@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cerebro-aiops/cerebro/internal/detect"
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+func init() { benchCommands = append(benchCommands, benchDetectCmd) }
+
+const benchDetectLong = `Measure the detect engine: samples per second per core through the detectors
+(one Observe call per sample, as remote_write delivers them, every series past its
+warm-up) and bytes of detector state per series, at each series count.
+
+The figures cover the engine only: label sets are built before the clock starts and
+their memory is not counted. The last size's JSON figures are the headline ones.`
+
+type benchDetectFlags struct {
+	sizes  string
+	rounds int
+	json   bool
+}
+
+func benchDetectCmd() *cobra.Command {
+	var f benchDetectFlags
+	c := &cobra.Command{
+		Use:   "detect",
+		Short: "Measure detector throughput and memory per series",
+		Long:  benchDetectLong,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runBenchDetect(cmd.OutOrStdout(), f)
+		},
+	}
+	c.Flags().StringVar(&f.sizes, "series", "10000,100000,1000000", "series counts")
+	c.Flags().IntVar(&f.rounds, "rounds", 20, "samples per series after creation")
+	c.Flags().BoolVar(&f.json, "json", false, "print one JSON object")
+	return c
+}
+
+// benchDetectResult is one size's figures.
+type benchDetectResult struct {
+	Series         int     `json:"series"`
+	Samples        int     `json:"samples"`
+	Cores          int     `json:"cores"`
+	SamplesPerSec  float64 `json:"samples_per_sec"`
+	PerSecPerCore  float64 `json:"samples_per_sec_per_core"`
+	BytesPerSeries float64 `json:"bytes_per_series"`
+}
+
+// benchDetectReport is the --json output: the headline figures (the largest size) and
+// every size.
+type benchDetectReport struct {
+	PerSecPerCore  float64             `json:"samples_per_sec_per_core"`
+	BytesPerSeries float64             `json:"bytes_per_series"`
+	Sizes          []benchDetectResult `json:"sizes"`
+}
+
+func runBenchDetect(out io.Writer, f benchDetectFlags) error {
+	var rep benchDetectReport
+	for _, s := range strings.Split(f.sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("parsing --series %q: not a positive count", s)
+		}
+		r, err := benchDetectSize(n, f.rounds)
+		if err != nil {
+			return err
+		}
+		rep.Sizes = append(rep.Sizes, r)
+		rep.PerSecPerCore, rep.BytesPerSeries = r.PerSecPerCore, r.BytesPerSeries
+		if !f.json {
+			fmt.Fprintf(out, "%9d series: %12.0f samples/s/core (%d cores), %6.0f bytes/series\n",
+				r.Series, r.PerSecPerCore, r.Cores, r.BytesPerSeries)
+		}
+	}
+	if f.json {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return nil
+}
+
+// benchDetectSize creates n series, measures the state they hold, then times rounds of
+// one sample per series spread over every core.
+func benchDetectSize(n, rounds int) (benchDetectResult, error) {
+	labels := benchLabels(n)
+	before := heapInUse()
+	e, err := detect.New(detect.Config{MaxSeries: n}, nil, nil)
+	if err != nil {
+		return benchDetectResult{}, err
+	}
+	const warm = 10 // past the detectors' warm-up, so every timed sample is scored
+	workers := runtime.GOMAXPROCS(0)
+	benchRounds(e, labels, 0, warm, workers)
+	bytes := float64(heapInUse()-before) / float64(n)
+
+	start := time.Now()
+	benchRounds(e, labels, warm, rounds, workers)
+	el := time.Since(start).Seconds()
+	total := n * rounds
+	runtime.KeepAlive(labels)
+	return benchDetectResult{
+		Series: n, Samples: total, Cores: workers,
+		SamplesPerSec:  float64(total) / el,
+		PerSecPerCore:  float64(total) / el / float64(workers),
+		BytesPerSeries: bytes,
+	}, nil
+}
+
+// benchRounds feeds rounds samples to every series, each worker on its own slice.
+func benchRounds(e *detect.Engine, labels [][]signal.Label, first, rounds, workers int) {
+	var wg sync.WaitGroup
+	per := (len(labels) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*per, min((w+1)*per, len(labels))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			benchWorker(e, labels[lo:hi], first, rounds, uint64(lo+1))
+		}()
+	}
+	wg.Wait()
+}
+
+func benchWorker(e *detect.Engine, labels [][]signal.Label, first, rounds int, seed uint64) {
+	pts := make([]signal.Point, 1)
+	x := seed*0x9E3779B97F4A7C15 | 1
+	var out []signal.Signal
+	for r := first; r < first+rounds; r++ {
+		t := int64(1_700_000_000_000) + int64(r)*15_000
+		for i, ls := range labels {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			noise := float64(x>>11)/float64(1<<53) - 0.5
+			pts[0] = signal.Point{T: t, V: 100 + float64(i%50) + 5*noise}
+			out = e.Observe(signal.Series{Labels: ls, Points: pts}, out[:0])
+		}
+	}
+}
+
+// benchLabels builds realistic label sets: a metric name, a job, an instance, a pod.
+func benchLabels(n int) [][]signal.Label {
+	out := make([][]signal.Label, n)
+	for i := range out {
+		out[i] = []signal.Label{
+			{Name: "__name__", Value: "http_request_duration_seconds"},
+			{Name: "instance", Value: "10.0." + strconv.Itoa(i/65536%256) + "." + strconv.Itoa(i/256%256)},
+			{Name: "job", Value: "api"},
+			{Name: "pod", Value: "api-" + strconv.Itoa(i)},
+		}
+	}
+	return out
+}
+
+// heapInUse returns the live heap after a full collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}

@@ -1,0 +1,41 @@
+package detect
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+// BenchmarkObserve measures one sample per Observe call over 10k warmed-up series.
+func BenchmarkObserve(b *testing.B) {
+	e, _ := New(Config{}, nil, nil)
+	const n = 10000
+	labels := make([][]signal.Label, n)
+	for i := range labels {
+		labels[i] = labelsOf("http_request_duration_seconds", "job", "api",
+			"pod", "api-"+strconv.Itoa(i))
+	}
+	pts := make([]signal.Point, 1)
+	step := func(r int) {
+		for i, ls := range labels {
+			pts[0] = signal.Point{T: int64(r+1) * 15000, V: float64(100 + i%50 + r%3)}
+			e.Observe(signal.Series{Labels: ls, Points: pts}, nil)
+		}
+	}
+	for r := 0; r < 10; r++ {
+		step(r)
+	}
+	b.ResetTimer()
+	for r := 0; r < b.N/n+1; r++ {
+		step(10 + r)
+	}
+}
+
+// BenchmarkDetectorStep measures the detectors alone, without the engine around them.
+func BenchmarkDetectorStep(b *testing.B) {
+	d := NewDetector()
+	for i := 0; i < b.N; i++ {
+		d.Step(int64(i+1)*15000, float64(100+i%7))
+	}
+}
