@@ -634,6 +634,7 @@ const (
 	dropTooManyLabels
 	dropNoName
 	dropUnsupported
+	dropNoTime
 	numDropReasons
 )
 
@@ -641,7 +642,7 @@ const (
 var dropNames = [numDropReasons]string{
 	"", "stale_marker", "native_histogram", "nan", "inf", "negative_timestamp",
 	"out_of_order", "duplicate_timestamp", "invalid_label", "label_limit",
-	"no_metric_name", "unsupported_type",
+	"no_metric_name", "unsupported_type", "no_timestamp",
 }
 
 // String returns the metric label value of the reason.

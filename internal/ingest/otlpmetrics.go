@@ -1,0 +1,345 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+// OTLPMetricsSource is the source name of the OTLP/HTTP metrics route.
+const OTLPMetricsSource = "otlp-metrics"
+
+// resourceLabels maps the resource attributes that identify where a metric comes from to
+// label names. Other resource attributes are left out: they describe the process (SDK
+// version, OS, command line) and would only multiply series.
+var resourceLabels = map[string]string{
+	"service.name":           "service",
+	"service.namespace":      "service_namespace",
+	"service.instance.id":    "instance",
+	"deployment.environment": "env",
+	"host.name":              "host",
+	"k8s.namespace.name":     "namespace",
+	"k8s.pod.name":           "pod",
+	"k8s.container.name":     "container",
+}
+
+// OTLPMetricsHandler serves OTLP/HTTP metrics (POST /v1/metrics) in protobuf or JSON,
+// optionally gzip-compressed. It answers 200 with an ExportMetricsServiceResponse in the
+// request's encoding once sink.AcceptSeries has returned; data points that were dropped
+// for being invalid are reported in its partial_success. Undecodable bodies get 400, other
+// content types 415, oversized bodies 413.
+//
+// Every data point becomes one sample of a series named after the metric, with dots and
+// other characters Prometheus does not allow replaced by underscores. Labels are the data
+// point's attributes plus the resource attributes of resourceLabels (service.name becomes
+// service). Gauges and sums give their value; histograms and exponential histograms give
+// NAME_count, NAME_sum and, when the sender recorded them, NAME_min and NAME_max; summaries
+// give NAME_count, NAME_sum and NAME{quantile="q"}. Bucket counts are not passed on:
+// detection watches rates and sums, and buckets would multiply series tenfold. Points
+// flagged "no recorded value" are dropped like staleness markers; NaN, ±Inf, missing
+// times and bad label sets are dropped and counted as in RemoteWriteHandler.
+//
+// Limits: errors are JSON bodies, not the google.rpc.Status the OTLP spec asks for.
+func OTLPMetricsHandler(g *Guard, cfg SourceConfig, sink SeriesSink) http.Handler {
+	src := Source{Name: OTLPMetricsSource}
+	logs := newDropLog(g.Log, OTLPMetricsSource)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req := &Request{Header: r.Header, Query: r.URL.Query(), Config: cfg}
+		if err := g.Check(src, req, r); err != nil {
+			g.Reject(w, src.Name, err)
+			return
+		}
+		isJSON, err := otlpEncoding(r.Header.Get("Content-Type"))
+		if err != nil {
+			g.Reject(w, src.Name, err)
+			return
+		}
+		resp, err := serveOTLPMetrics(r, isJSON, sink, logs)
+		if err != nil {
+			g.Reject(w, src.Name, err)
+			return
+		}
+		g.Metrics.Requests.WithLabelValues(src.Name, "200").Inc()
+		w.Header().Set("Content-Type", r.Header.Get("Content-Type"))
+		_, _ = w.Write(resp)
+	})
+}
+
+// otlpEncoding tells JSON from protobuf by the content type.
+func otlpEncoding(ct string) (isJSON bool, err error) {
+	mt := lower(ct)
+	if i := strings.IndexByte(mt, ';'); i >= 0 {
+		mt = strings.TrimSpace(mt[:i])
+	}
+	switch mt {
+	case "application/x-protobuf":
+		return false, nil
+	case "application/json":
+		return true, nil
+	}
+	return false, unsupported(fmt.Sprintf("content type %q is not supported; OTLP/HTTP "+
+		"needs application/x-protobuf or application/json", ct))
+}
+
+// serveOTLPMetrics decodes one request, hands its series to the sink and returns the
+// encoded response.
+func serveOTLPMetrics(r *http.Request, isJSON bool, sink SeriesSink, logs *dropLog) (
+	[]byte, error) {
+	body, err := otlpBody(r)
+	if err != nil {
+		return nil, err
+	}
+	series, d, err := DecodeOTLPMetrics(body, isJSON)
+	if err != nil {
+		return nil, err
+	}
+	d.record(OTLPMetricsSource, logs)
+	if len(series) > 0 {
+		if err := sink.AcceptSeries(r.Context(), series); err != nil {
+			return nil, fmt.Errorf("accepting OTLP samples: %w", err)
+		}
+		countAccepted(OTLPMetricsSource, series)
+	}
+
+	resp := pmetricotlp.NewExportResponse()
+	if d.invalid > 0 {
+		ps := resp.PartialSuccess()
+		ps.SetRejectedDataPoints(int64(d.invalid))
+		ps.SetErrorMessage(fmt.Sprintf("%d data points dropped, first reason %s", d.invalid,
+			d.first))
+	}
+	if isJSON {
+		return resp.MarshalJSON()
+	}
+	return resp.MarshalProto()
+}
+
+// otlpBody reads the body, gunzipping it when the sender compressed it; both sizes are
+// limited.
+func otlpBody(r *http.Request) ([]byte, error) {
+	body, err := ReadBody(r)
+	if err != nil {
+		return nil, err
+	}
+	switch enc := lower(r.Header.Get("Content-Encoding")); enc {
+	case "", "identity":
+		return body, nil
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, Errorf("decoding gzip body: %v", err)
+		}
+		out, err := io.ReadAll(io.LimitReader(zr, MaxDecodedBytes+1))
+		if err != nil {
+			return nil, Errorf("decoding gzip body: %v", err)
+		}
+		if len(out) > MaxDecodedBytes {
+			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,
+				Msg: fmt.Sprintf("decoded body exceeds %d bytes", MaxDecodedBytes)}
+		}
+		return out, nil
+	default:
+		return nil, unsupported(fmt.Sprintf("content encoding %q is not supported", enc))
+	}
+}
+
+// DecodeOTLPMetrics turns an OTLP ExportMetricsServiceRequest into series, one per data
+// point and derived value, and reports what it dropped.
+func DecodeOTLPMetrics(body []byte, isJSON bool) ([]signal.Series, *drops, error) {
+	req := pmetricotlp.NewExportRequest()
+	var err error
+	if isJSON {
+		err = req.UnmarshalJSON(body)
+	} else {
+		err = req.UnmarshalProto(body)
+	}
+	if err != nil {
+		return nil, nil, Errorf("decoding OTLP metrics request: %v", err)
+	}
+	c := &otlpConverter{drops: &drops{}}
+	rms := req.Metrics().ResourceMetrics()
+	for i := range rms.Len() {
+		rm := rms.At(i)
+		c.resource = resourceLabelSet(rm.Resource().Attributes())
+		sms := rm.ScopeMetrics()
+		for j := range sms.Len() {
+			ms := sms.At(j).Metrics()
+			for k := range ms.Len() {
+				c.metric(ms.At(k))
+			}
+		}
+	}
+	return c.series, c.drops, nil
+}
+
+func resourceLabelSet(attrs pcommon.Map) []signal.Label {
+	var ls []signal.Label
+	for k, v := range attrs.All() {
+		if name, ok := resourceLabels[k]; ok && v.AsString() != "" {
+			ls = append(ls, signal.Label{Name: name, Value: v.AsString()})
+		}
+	}
+	return ls
+}
+
+// otlpConverter accumulates the series of one request.
+type otlpConverter struct {
+	resource []signal.Label
+	series   []signal.Series
+	drops    *drops
+}
+
+// metric converts every data point of one metric.
+func (c *otlpConverter) metric(m pmetric.Metric) {
+	name := promName(m.Name())
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		c.numbers(name, m.Gauge().DataPoints())
+	case pmetric.MetricTypeSum:
+		c.numbers(name, m.Sum().DataPoints())
+	case pmetric.MetricTypeHistogram:
+		c.histograms(name, m.Histogram().DataPoints())
+	case pmetric.MetricTypeExponentialHistogram:
+		c.expHistograms(name, m.ExponentialHistogram().DataPoints())
+	case pmetric.MetricTypeSummary:
+		c.summaries(name, m.Summary().DataPoints())
+	default:
+		c.drops.add(dropUnsupported, 1)
+	}
+}
+
+func (c *otlpConverter) numbers(name string, dps pmetric.NumberDataPointSlice) {
+	for i := range dps.Len() {
+		dp := dps.At(i)
+		v := dp.DoubleValue()
+		if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
+			v = float64(dp.IntValue())
+		}
+		c.add(name, dp.Attributes(), dp.Timestamp(), dp.Flags(), v, nil)
+	}
+}
+
+func (c *otlpConverter) histograms(name string, dps pmetric.HistogramDataPointSlice) {
+	for i := range dps.Len() {
+		dp := dps.At(i)
+		c.aggregate(name, dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Count(),
+			dp.HasSum(), dp.Sum())
+		if dp.HasMin() {
+			c.add(name+"_min", dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Min(), nil)
+		}
+		if dp.HasMax() {
+			c.add(name+"_max", dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Max(), nil)
+		}
+	}
+}
+
+func (c *otlpConverter) expHistograms(name string,
+	dps pmetric.ExponentialHistogramDataPointSlice) {
+	for i := range dps.Len() {
+		dp := dps.At(i)
+		c.aggregate(name, dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Count(),
+			dp.HasSum(), dp.Sum())
+		if dp.HasMin() {
+			c.add(name+"_min", dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Min(), nil)
+		}
+		if dp.HasMax() {
+			c.add(name+"_max", dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Max(), nil)
+		}
+	}
+}
+
+func (c *otlpConverter) summaries(name string, dps pmetric.SummaryDataPointSlice) {
+	for i := range dps.Len() {
+		dp := dps.At(i)
+		c.aggregate(name, dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Count(), true,
+			dp.Sum())
+		qs := dp.QuantileValues()
+		for j := range qs.Len() {
+			q := qs.At(j)
+			extra := []signal.Label{{Name: "quantile", Value: fmt.Sprint(q.Quantile())}}
+			c.add(name, dp.Attributes(), dp.Timestamp(), dp.Flags(), q.Value(), extra)
+		}
+	}
+}
+
+// aggregate adds the _count and _sum series of a histogram or summary point.
+func (c *otlpConverter) aggregate(name string, attrs pcommon.Map, ts pcommon.Timestamp,
+	flags pmetric.DataPointFlags, count uint64, hasSum bool, sum float64) {
+	c.add(name+"_count", attrs, ts, flags, float64(count), nil)
+	if hasSum {
+		c.add(name+"_sum", attrs, ts, flags, sum, nil)
+	}
+}
+
+// add appends one sample as its own series, or counts why it was dropped.
+func (c *otlpConverter) add(name string, attrs pcommon.Map, ts pcommon.Timestamp,
+	flags pmetric.DataPointFlags, v float64, extra []signal.Label) {
+	if flags.NoRecordedValue() {
+		c.drops.add(dropStale, 1)
+		return
+	}
+	if ts == 0 {
+		c.drops.add(dropNoTime, 1)
+		return
+	}
+	ls := make([]signal.Label, 0, 1+len(c.resource)+attrs.Len()+len(extra))
+	ls = append(ls, signal.Label{Name: "__name__", Value: name})
+	ls = append(ls, c.resource...)
+	for k, v := range attrs.All() {
+		if s := v.AsString(); s != "" {
+			ls = append(ls, signal.Label{Name: promName(k), Value: s})
+		}
+	}
+	ls = append(ls, extra...)
+	if bad := checkLabels(ls); bad != keep {
+		c.drops.add(bad, 1)
+		return
+	}
+	p := signal.Point{T: int64(ts) / 1e6, V: v}
+	if r := pointReason(p); r != keep {
+		c.drops.add(r, 1)
+		return
+	}
+	c.series = append(c.series, signal.Series{Labels: ls, Points: []signal.Point{p}})
+}
+
+// promName replaces the characters a Prometheus metric or label name may not hold with
+// underscores, and prefixes one that starts with a digit.
+func promName(s string) string {
+	ok := s != ""
+	for i, r := range s {
+		if !nameChar(r, i) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		b.WriteByte('_')
+	}
+	for _, r := range s {
+		if nameChar(r, 1) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+func nameChar(r rune, i int) bool {
+	return r == '_' || r == ':' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' ||
+		i > 0 && '0' <= r && r <= '9'
+}

@@ -1,0 +1,214 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+func postOTLP(h http.Handler, body []byte, ct, enc string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, "/v1/metrics", bytes.NewReader(body))
+	r.Header.Set("Content-Type", ct)
+	if enc != "" {
+		r.Header.Set("Content-Encoding", enc)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// sampleSeries is what the shared OTLP sample payload must turn into.
+func sampleSeries() []signal.Series {
+	const t = 1544712660300
+	one := func(v float64, kv ...string) signal.Series {
+		return signal.Series{Labels: lbl(kv...), Points: []signal.Point{{T: t, V: v}}}
+	}
+	return []signal.Series{
+		one(5, "__name__", "my_counter", "my_counter_attr", "some value", "service", "my.service"),
+		one(10, "__name__", "my_gauge", "my_gauge_attr", "some value", "service", "my.service"),
+		one(2, "__name__", "my_histogram_count", "my_histogram_attr", "some value",
+			"service", "my.service"),
+		one(2, "__name__", "my_histogram_sum", "my_histogram_attr", "some value",
+			"service", "my.service"),
+		one(0, "__name__", "my_histogram_min", "my_histogram_attr", "some value",
+			"service", "my.service"),
+		one(2, "__name__", "my_histogram_max", "my_histogram_attr", "some value",
+			"service", "my.service"),
+		one(3, "__name__", "my_exponential_histogram_count",
+			"my_exponential_histogram_attr", "some value", "service", "my.service"),
+		one(10, "__name__", "my_exponential_histogram_sum",
+			"my_exponential_histogram_attr", "some value", "service", "my.service"),
+		one(0, "__name__", "my_exponential_histogram_min",
+			"my_exponential_histogram_attr", "some value", "service", "my.service"),
+		one(5, "__name__", "my_exponential_histogram_max",
+			"my_exponential_histogram_attr", "some value", "service", "my.service"),
+	}
+}
+
+func TestOTLPMetricsSample(t *testing.T) {
+	jsonBody, err := os.ReadFile("testdata/metrics/otlp_metrics.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := pmetricotlp.NewExportRequest()
+	if err := req.UnmarshalJSON(jsonBody); err != nil {
+		t.Fatal(err)
+	}
+	protoBody, err := req.MarshalProto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write(protoBody)
+	_ = zw.Close()
+
+	cases := []struct {
+		name, ct, enc string
+		body          []byte
+	}{
+		{"json", "application/json", "", jsonBody},
+		{"protobuf", "application/x-protobuf", "", protoBody},
+		{"gzip protobuf", "application/x-protobuf", "gzip", gz.Bytes()},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := &recordingSink{}
+			w := postOTLP(OTLPMetricsHandler(testGuard(), SourceConfig{}, sink), tc.body,
+				tc.ct, tc.enc)
+			if w.Code != 200 {
+				t.Fatalf("code = %d; body %s", w.Code, w.Body)
+			}
+			if !reflect.DeepEqual(sink.series, sampleSeries()) {
+				t.Errorf("got  %v\nwant %v", sink.series, sampleSeries())
+			}
+			resp := pmetricotlp.NewExportResponse()
+			if tc.ct == "application/json" {
+				err = resp.UnmarshalJSON(w.Body.Bytes())
+			} else {
+				err = resp.UnmarshalProto(w.Body.Bytes())
+			}
+			if err != nil || resp.PartialSuccess().RejectedDataPoints() != 0 {
+				t.Errorf("response %q: %v", w.Body, err)
+			}
+		})
+	}
+}
+
+// gaugeRequest builds a protobuf request with one gauge point per value.
+func gaugeRequest(t *testing.T, ts pcommon.Timestamp, vs ...float64) []byte {
+	md := pmetric.NewMetrics()
+	rm := md.ResourceMetrics().AppendEmpty()
+	rm.Resource().Attributes().PutStr("service.name", "api")
+	rm.Resource().Attributes().PutStr("process.pid", "1234") // not a label
+	m := rm.ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	m.SetName("queue.depth")
+	g := m.SetEmptyGauge()
+	for _, v := range vs {
+		dp := g.DataPoints().AppendEmpty()
+		dp.SetDoubleValue(v)
+		dp.SetTimestamp(ts)
+	}
+	b, err := pmetricotlp.NewExportRequestFromMetrics(md).MarshalProto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestOTLPMetricsBadInput(t *testing.T) {
+	const ns = 1_700_000_000_000_000_000
+	cases := []struct {
+		name     string
+		body     []byte
+		ct, enc  string
+		code     int
+		kept     int
+		rejected int64
+	}{
+		{name: "good", body: gaugeRequest(t, ns, 1), code: 200, kept: 1},
+		{name: "bad values partially rejected", code: 200, kept: 1, rejected: 2,
+			body: gaugeRequest(t, ns, math.NaN(), math.Inf(1), 4)},
+		{name: "no timestamp", body: gaugeRequest(t, 0, 1), code: 200, rejected: 1},
+		{name: "not protobuf", body: []byte{0x0a, 0xff, 0xff}, code: 400},
+		{name: "not json", body: []byte("{"), ct: "application/json", code: 400},
+		{name: "text", body: []byte("x"), ct: "text/plain", code: 415},
+		{name: "bad gzip", body: []byte("x"), enc: "gzip", code: 400},
+		{name: "brotli", body: []byte("x"), enc: "br", code: 415},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.ct == "" {
+				tc.ct = "application/x-protobuf"
+			}
+			sink := &recordingSink{}
+			w := postOTLP(OTLPMetricsHandler(testGuard(), SourceConfig{}, sink), tc.body,
+				tc.ct, tc.enc)
+			if w.Code != tc.code {
+				t.Fatalf("code = %d, want %d; body %s", w.Code, tc.code, w.Body)
+			}
+			if len(sink.series) != tc.kept {
+				t.Errorf("kept %d series, want %d: %v", len(sink.series), tc.kept, sink.series)
+			}
+			if tc.code != 200 {
+				return
+			}
+			resp := pmetricotlp.NewExportResponse()
+			if err := resp.UnmarshalProto(w.Body.Bytes()); err != nil {
+				t.Fatal(err)
+			}
+			if got := resp.PartialSuccess().RejectedDataPoints(); got != tc.rejected {
+				t.Errorf("rejected = %d, want %d", got, tc.rejected)
+			}
+		})
+	}
+}
+
+func TestPromName(t *testing.T) {
+	cases := map[string]string{
+		"http.server.duration": "http_server_duration",
+		"ok_name:sub":          "ok_name:sub",
+		"9lives":               "_9lives",
+		"":                     "_",
+		"naïve":                "na_ve",
+	}
+	for in, want := range cases {
+		if got := promName(in); got != want {
+			t.Errorf("promName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// FuzzOTLPMetricsDecode feeds arbitrary bytes as protobuf and JSON: the decoder must not
+// panic, and every series it returns must satisfy the ingest rules.
+func FuzzOTLPMetricsDecode(f *testing.F) {
+	if b, err := os.ReadFile("testdata/metrics/otlp_metrics.json"); err == nil {
+		f.Add(b, true)
+		req := pmetricotlp.NewExportRequest()
+		if req.UnmarshalJSON(b) == nil {
+			if pb, err := req.MarshalProto(); err == nil {
+				f.Add(pb, false)
+			}
+		}
+	}
+	f.Add([]byte(`{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"x",`+
+		`"gauge":{"dataPoints":[{"asDouble":"NaN","timeUnixNano":"1"}]}}]}]}]}`), true)
+	f.Fuzz(func(t *testing.T, body []byte, isJSON bool) {
+		series, _, err := DecodeOTLPMetrics(body, isJSON)
+		if err != nil {
+			return
+		}
+		checkDecoded(t, series)
+	})
+}
