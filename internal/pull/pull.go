@@ -1,0 +1,241 @@
+package pull
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/api"
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+
+	"github.com/cerebro-aiops/cerebro/internal/ingest"
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+// Config is the pull section of the configuration.
+type Config struct {
+	// URL is the Prometheus server, for example http://127.0.0.1:9090.
+	URL string `yaml:"url"`
+	// Interval between queries; default 15s.
+	Interval time.Duration `yaml:"interval"`
+	// Selectors are PromQL expressions, each queried at every interval, for example
+	// `up` or `rate(http_requests_total[5m])`. A result without a metric name gets the
+	// expression as its __name__.
+	Selectors []string `yaml:"selectors"`
+	// MaxCatchUp is the longest gap filled with a range query after missed intervals;
+	// older samples are skipped. Default 1h.
+	MaxCatchUp time.Duration `yaml:"max_catch_up"`
+	// Timeout of one query; default 10s.
+	Timeout time.Duration `yaml:"timeout"`
+	// BearerToken, when set, is sent with every query.
+	BearerToken string `yaml:"bearer_token"`
+}
+
+// Defaults fills the zero fields.
+func (c Config) Defaults() Config {
+	if c.Interval <= 0 {
+		c.Interval = 15 * time.Second
+	}
+	if c.MaxCatchUp <= 0 {
+		c.MaxCatchUp = time.Hour
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 10 * time.Second
+	}
+	return c
+}
+
+// Validate reports every problem of a configuration at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.URL == "" {
+		errs = append(errs, errors.New("pull.url: required"))
+	}
+	if len(c.Selectors) == 0 {
+		errs = append(errs, errors.New("pull.selectors: at least one is required"))
+	}
+	for i, s := range c.Selectors {
+		if s == "" {
+			errs = append(errs, fmt.Errorf("pull.selectors[%d]: empty", i))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Puller queries a Prometheus server and feeds the sink. Build it with New and run it
+// with Run.
+type Puller struct {
+	cfg  Config
+	sink ingest.SeriesSink
+	log  *slog.Logger
+	m    *metrics
+	// last is, per selector, the evaluation time of its last query that reached the sink.
+	last map[string]time.Time
+	// now is the clock; tests replace it.
+	now func() time.Time
+}
+
+// New builds a Puller; it starts nothing and does not contact the server. reg may be nil.
+func New(cfg Config, sink ingest.SeriesSink, log *slog.Logger,
+	reg prometheus.Registerer) *Puller {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m := newMetrics()
+	if reg != nil {
+		m.register(reg)
+	}
+	return &Puller{cfg: cfg.Defaults(), sink: sink, log: log.With("component", "pull"),
+		m: m, last: map[string]time.Time{}, now: time.Now}
+}
+
+// Run polls every Interval until ctx ends, then returns nil. It returns an error only
+// for an invalid configuration: a failing query is logged, counted and retried, with the
+// gap caught up, at the next interval.
+func (p *Puller) Run(ctx context.Context) error {
+	if err := p.cfg.Validate(); err != nil {
+		return fmt.Errorf("configuring pull: %w", err)
+	}
+	client, err := p.client()
+	if err != nil {
+		return err
+	}
+	p.log.Info("pull started", "url", p.cfg.URL, "count", len(p.cfg.Selectors))
+	t := time.NewTicker(p.cfg.Interval)
+	defer t.Stop()
+	for {
+		p.Poll(ctx, client)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (p *Puller) client() (v1.API, error) {
+	c, err := api.NewClient(api.Config{Address: p.cfg.URL,
+		RoundTripper: bearer{token: p.cfg.BearerToken, next: api.DefaultRoundTripper}})
+	if err != nil {
+		return nil, fmt.Errorf("configuring pull client for %s: %w", p.cfg.URL, err)
+	}
+	return v1.NewAPI(c), nil
+}
+
+// Poll queries every selector once at the current time.
+func (p *Puller) Poll(ctx context.Context, client v1.API) {
+	now := p.now().Truncate(time.Millisecond)
+	for _, sel := range p.cfg.Selectors {
+		if err := p.pollOne(ctx, client, sel, now); err != nil && ctx.Err() == nil {
+			p.m.queries.WithLabelValues("error").Inc()
+			p.log.Warn("pull query failed", "selector", sel, "err", err)
+			continue
+		}
+		p.m.queries.WithLabelValues("ok").Inc()
+	}
+}
+
+// pollOne queries one selector, with a range query when intervals were missed.
+func (p *Puller) pollOne(ctx context.Context, client v1.API, sel string, now time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
+	var (
+		val model.Value
+		err error
+	)
+	last, seen := p.last[sel]
+	if seen && now.Sub(last) > p.cfg.Interval*3/2 {
+		start := last.Add(p.cfg.Interval)
+		if start.Before(now.Add(-p.cfg.MaxCatchUp)) {
+			start = now.Add(-p.cfg.MaxCatchUp)
+		}
+		val, _, _, err = client.QueryRange(ctx, sel,
+			v1.Range{Start: start, End: now, Step: p.cfg.Interval})
+	} else {
+		val, _, _, err = client.Query(ctx, sel, now)
+	}
+	if err != nil {
+		return fmt.Errorf("querying %q: %w", sel, err)
+	}
+
+	series := p.convert(sel, val)
+	if len(series) > 0 {
+		if err := p.sink.AcceptSeries(ctx, series); err != nil {
+			return fmt.Errorf("accepting samples of %q: %w", sel, err)
+		}
+	}
+	p.last[sel] = now
+	return nil
+}
+
+// bearer adds the configured token to every request.
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if b.token == "" {
+		return b.next.RoundTrip(r)
+	}
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(r)
+}
+
+// convert turns a query result into series, skipping values detection cannot use.
+func (p *Puller) convert(sel string, val model.Value) []signal.Series {
+	var out []signal.Series
+	add := func(m model.Metric, pts []signal.Point) {
+		if len(pts) > 0 {
+			out = append(out, signal.Series{Labels: labels(sel, m), Points: pts})
+		}
+	}
+	switch v := val.(type) {
+	case model.Vector:
+		for _, s := range v {
+			add(s.Metric, p.points(model.SamplePair{Timestamp: s.Timestamp, Value: s.Value}))
+		}
+	case model.Matrix:
+		for _, s := range v {
+			add(s.Metric, p.points(s.Values...))
+		}
+	case *model.Scalar:
+		add(nil, p.points(model.SamplePair{Timestamp: v.Timestamp, Value: v.Value}))
+	}
+	return out
+}
+
+// points keeps the finite samples; native histograms are not part of the result.
+func (p *Puller) points(pairs ...model.SamplePair) []signal.Point {
+	pts := make([]signal.Point, 0, len(pairs))
+	for _, sp := range pairs {
+		v := float64(sp.Value)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			p.m.dropped.Inc()
+			continue
+		}
+		pts = append(pts, signal.Point{T: int64(sp.Timestamp), V: v})
+	}
+	p.m.samples.Add(float64(len(pts)))
+	return pts
+}
+
+// labels returns the sorted labels of m, named after sel when m has no metric name.
+func labels(sel string, m model.Metric) []signal.Label {
+	ls := make([]signal.Label, 0, len(m)+1)
+	for k, v := range m {
+		ls = append(ls, signal.Label{Name: string(k), Value: string(v)})
+	}
+	if _, ok := m[model.MetricNameLabel]; !ok {
+		ls = append(ls, signal.Label{Name: model.MetricNameLabel, Value: sel})
+	}
+	signal.SortLabels(ls)
+	return ls
+}

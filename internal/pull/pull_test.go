@@ -1,0 +1,165 @@
+package pull
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+// fakeProm answers the two query endpoints with canned results and records the calls.
+type fakeProm struct {
+	mu    sync.Mutex
+	calls []string
+	fail  bool
+}
+
+func (f *fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if f.fail {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, `{"status":"error","errorType":"unavailable","error":"down"}`)
+		return
+	}
+	q := r.Form.Get("query")
+	switch r.URL.Path {
+	case "/api/v1/query":
+		f.calls = append(f.calls, fmt.Sprintf("query %s @%s", q, r.Form.Get("time")))
+		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[`+
+			`{"metric":{"__name__":"up","job":"api"},"value":[%s,"1"]},`+
+			`{"metric":{"job":"db"},"value":[%s,"NaN"]}]}}`,
+			r.Form.Get("time"), r.Form.Get("time"))
+	case "/api/v1/query_range":
+		f.calls = append(f.calls, fmt.Sprintf("range %s %s..%s step %s", q,
+			r.Form.Get("start"), r.Form.Get("end"), r.Form.Get("step")))
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"matrix","result":[`+
+			`{"metric":{"job":"api"},"values":[[1030,"2"],[1045,"3"]]}]}}`)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+type recSink struct{ got []signal.Series }
+
+func (s *recSink) AcceptSeries(_ context.Context, in []signal.Series) error {
+	s.got = append(s.got, in...)
+	return nil
+}
+
+func lbl(kv ...string) []signal.Label {
+	var ls []signal.Label
+	for i := 0; i+1 < len(kv); i += 2 {
+		ls = append(ls, signal.Label{Name: kv[i], Value: kv[i+1]})
+	}
+	return ls
+}
+
+// TestPoll drives a Puller through a normal poll, a failure and the catch-up after it.
+func TestPoll(t *testing.T) {
+	fp := &fakeProm{}
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	sink := &recSink{}
+	p := New(Config{URL: srv.URL, Interval: 15 * time.Second,
+		Selectors: []string{"up", "sum(rate(x[1m]))"}}, sink, nil, nil)
+	client, err := p.client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Unix(1000, 0)
+	p.now = func() time.Time { return clock }
+
+	steps := []struct {
+		name      string
+		at        int64
+		fail      bool
+		wantCalls []string
+		want      []signal.Series
+	}{{
+		name:      "first poll queries now",
+		at:        1000,
+		wantCalls: []string{"query up @1000", "query sum(rate(x[1m])) @1000"},
+		want: []signal.Series{
+			{Labels: lbl("__name__", "up", "job", "api"), Points: []signal.Point{{T: 1000000, V: 1}}},
+			{Labels: lbl("__name__", "up", "job", "api"), Points: []signal.Point{{T: 1000000, V: 1}}},
+		},
+	}, {
+		name: "server down", at: 1015, fail: true,
+	}, {
+		name: "gap caught up with a range query",
+		at:   1045,
+		wantCalls: []string{"range up 1015..1045 step 15",
+			"range sum(rate(x[1m])) 1015..1045 step 15"},
+		want: []signal.Series{
+			{Labels: lbl("__name__", "up", "job", "api"),
+				Points: []signal.Point{{T: 1030000, V: 2}, {T: 1045000, V: 3}}},
+			{Labels: lbl("__name__", "sum(rate(x[1m]))", "job", "api"),
+				Points: []signal.Point{{T: 1030000, V: 2}, {T: 1045000, V: 3}}},
+		},
+	}, {
+		name:      "back to instant queries",
+		at:        1060,
+		wantCalls: []string{"query up @1060", "query sum(rate(x[1m])) @1060"},
+		want: []signal.Series{
+			{Labels: lbl("__name__", "up", "job", "api"), Points: []signal.Point{{T: 1060000, V: 1}}},
+			{Labels: lbl("__name__", "up", "job", "api"), Points: []signal.Point{{T: 1060000, V: 1}}},
+		},
+	}}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			fp.fail, fp.calls, sink.got = st.fail, nil, nil
+			clock = time.Unix(st.at, 0)
+			p.Poll(context.Background(), client)
+			if !reflect.DeepEqual(fp.calls, st.wantCalls) {
+				t.Errorf("calls %q, want %q", fp.calls, st.wantCalls)
+			}
+			if !reflect.DeepEqual(sink.got, st.want) {
+				t.Errorf("sink got %v, want %v", sink.got, st.want)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	cases := []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{URL: "http://p", Selectors: []string{"up"}}, ""},
+		{Config{}, "pull.url: required\npull.selectors: at least one is required"},
+		{Config{URL: "http://p", Selectors: []string{""}}, "pull.selectors[0]: empty"},
+	}
+	for _, tc := range cases {
+		got := ""
+		if err := tc.cfg.Validate(); err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("Validate(%+v) = %q, want %q", tc.cfg, got, tc.want)
+		}
+	}
+}
+
+// TestRunStops checks that Run returns when its context ends and refuses a bad config.
+func TestRunStops(t *testing.T) {
+	srv := httptest.NewServer(&fakeProm{})
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p := New(Config{URL: srv.URL, Selectors: []string{"up"}}, &recSink{}, nil, nil)
+	if err := p.Run(ctx); err != nil {
+		t.Errorf("Run = %v", err)
+	}
+	if err := New(Config{}, &recSink{}, nil, nil).Run(ctx); err == nil {
+		t.Error("Run accepted an empty config")
+	}
+}
