@@ -80,7 +80,7 @@ func (e *Engine) Step(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		sigs, err = e.st.SignalsAfter(ctx, seq, batchSize)
+		sigs, err = tx.SignalsAfter(seq, batchSize)
 		if err != nil || len(sigs) == 0 {
 			return err
 		}

@@ -109,12 +109,14 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]signal.Signal, e
 		limit = 100
 	}
 	q += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", limit)
-	return s.querySignals(ctx, s.r, q, args...)
+	return querySignals(ctx, s.r, q, args...)
 }
 
-// SignalsAfter reads the log in order: up to limit signals with id > seq.
-func (s *Store) SignalsAfter(ctx context.Context, seq int64, limit int) ([]signal.Signal, error) {
-	return s.querySignals(ctx, s.w,
+// SignalsAfter reads the log in order: up to limit signals with id > seq. It runs inside
+// the transaction because the writer pool has a single connection, which the transaction
+// holds.
+func (t *Tx) SignalsAfter(seq int64, limit int) ([]signal.Signal, error) {
+	return querySignals(t.ctx, t.tx,
 		"SELECT id, body FROM signals WHERE id > ? ORDER BY id LIMIT ?", seq, limit)
 }
 
@@ -130,12 +132,12 @@ func (s *Store) Changes(ctx context.Context, services []string, from, to time.Ti
 	for _, sv := range services {
 		args = append(args, sv)
 	}
-	return s.querySignals(ctx, s.r, q, args...)
+	return querySignals(ctx, s.r, q, args...)
 }
 
 // Signal reads one signal by id.
 func (s *Store) Signal(ctx context.Context, id int64) (signal.Signal, error) {
-	out, err := s.querySignals(ctx, s.r, "SELECT id, body FROM signals WHERE id = ?", id)
+	out, err := querySignals(ctx, s.r, "SELECT id, body FROM signals WHERE id = ?", id)
 	if err != nil {
 		return signal.Signal{}, err
 	}
@@ -149,7 +151,7 @@ type querier interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
-func (s *Store) querySignals(ctx context.Context, db querier, q string, args ...any) (
+func querySignals(ctx context.Context, db querier, q string, args ...any) (
 	[]signal.Signal, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
