@@ -102,18 +102,19 @@ func rules(services []lab.Service, catalogCPUTight float64) string {
 	for _, s := range services {
 		n := norm[s.Name]
 		fmt.Fprintf(&b, `  - alert: HighLatency
-    expr: sum by (service) (rate(http_request_duration_seconds_sum{service=%[1]q}[30s])) / sum by (service) (rate(http_request_duration_seconds_count{service=%[1]q}[30s])) > %.4f
+    expr: sum by (service) (rate(http_request_duration_seconds_sum{service=%[1]q}[30s])) / sum by (service) (rate(http_request_duration_seconds_count{service=%[1]q}[30s])) > %[2]s
     for: 5s
     labels: {severity: warning}
   - alert: HighLatencyP99
-    expr: histogram_quantile(0.99, sum by (service, le) (rate(http_request_duration_seconds_bucket{service=%[1]q}[30s]))) > %.4f
+    expr: histogram_quantile(0.99, sum by (service, le) (rate(http_request_duration_seconds_bucket{service=%[1]q}[30s]))) > %[3]s
     for: 5s
     labels: {severity: critical}
   - alert: HighCPU
-    expr: rate(process_cpu_seconds_total{service=%[1]q}[1m]) > %.4f
+    expr: rate(process_cpu_seconds_total{service=%[1]q}[1m]) > %[4]s
     for: 30s
     labels: {severity: warning}
-`, s.Name, 1.3*n.medianLatency*meanOverMedian, 2.5*n.medianLatency*p99OverMedian, 2*n.cpu)
+`, s.Name, num(1.3*n.medianLatency*meanOverMedian),
+			num(2.5*n.medianLatency*p99OverMedian), num(2*n.cpu))
 	}
 	fmt.Fprintf(&b, `- name: noisy
   rules:
@@ -200,6 +201,9 @@ func cerebroConfig(services []lab.Service) string {
 	}
 	return b.String()
 }
+
+// num formats a threshold for PromQL.
+func num(v float64) string { return fmt.Sprintf("%.4f", v) }
 
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()

@@ -65,7 +65,7 @@ func TestEndToEnd(t *testing.T) {
 	waitTargetsUp(t, ps, promAddr, len(services)+1)
 
 	// Warm-up: baselines learn, and the noisy rules must have reached CEREBRO.
-	c := &client{base: cerebroURL}
+	c := &client{base: cerebroURL, ps: ps}
 	warmEnd := began.Add(warmUp)
 	ps.poll(t, "warm-up with noise delivered", warmUp+2*time.Minute, func() (bool, string) {
 		noisy := c.alertNames(t, "CatalogCPUHigh")
@@ -73,6 +73,7 @@ func TestEndToEnd(t *testing.T) {
 			fmt.Sprintf("%d CatalogCPUHigh signals, %s of warm-up left", noisy,
 				time.Until(warmEnd).Round(time.Second))
 	})
+	checkOnlyNoiseFires(t, promAddr)
 	before := c.incidents(t)
 	for _, in := range before {
 		if slices.Contains(in.Services, faultyService) {
@@ -215,6 +216,36 @@ func waitTargetsUp(t *testing.T, ps *procs, promAddr string, want int) {
 	})
 }
 
+// noisyAlerts are the rules expected to fire without a fault.
+var noisyAlerts = []string{"CatalogCPUHigh", "NodeCPUBusy", "NodeMemoryLow"}
+
+// checkOnlyNoiseFires fails when a rule other than the noisy ones fires before the fault:
+// the thresholds derived from the topology would then be wrong, and the test meaningless.
+func checkOnlyNoiseFires(t *testing.T, promAddr string) {
+	t.Helper()
+	var body struct {
+		Data struct {
+			Alerts []struct {
+				Labels map[string]string `json:"labels"`
+				State  string            `json:"state"`
+				Value  string            `json:"value"`
+			} `json:"alerts"`
+		} `json:"data"`
+	}
+	if err := getJSON("http://"+promAddr+"/api/v1/alerts", &body); err != nil {
+		t.Fatalf("reading Prometheus alerts: %v", err)
+	}
+	for _, a := range body.Data.Alerts {
+		if !slices.Contains(noisyAlerts, a.Labels["alertname"]) {
+			t.Errorf("%s on %s is %s (value %s) before the fault", a.Labels["alertname"],
+				a.Labels["service"], a.State, a.Value)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
 // faultIncidents are the incidents opened since the warm-up that touch an affected
 // service.
 func faultIncidents(all, before []signal.Incident, affected []string) []signal.Incident {
@@ -309,26 +340,35 @@ func checkCerebroMetrics(t *testing.T, cerebroURL string) {
 	}
 }
 
-// client reads CEREBRO's API.
-type client struct{ base string }
+// client reads CEREBRO's API. When a read fails it says first whether a process died.
+type client struct {
+	base string
+	ps   *procs
+}
+
+func (c *client) get(t *testing.T, path string, v any) {
+	t.Helper()
+	if err := getJSON(c.base+path, v); err != nil {
+		if died := c.ps.check(); died != nil {
+			t.Fatalf("GET %s: %v", path, died)
+		}
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
 
 func (c *client) incidents(t *testing.T) []signal.Incident {
 	t.Helper()
 	var body struct {
 		Incidents []signal.Incident `json:"incidents"`
 	}
-	if err := getJSON(c.base+"/api/v1/incidents?limit=1000", &body); err != nil {
-		t.Fatalf("listing incidents: %v", err)
-	}
+	c.get(t, "/api/v1/incidents?limit=1000", &body)
 	return body.Incidents
 }
 
 func (c *client) incident(t *testing.T, id int64) signal.Incident {
 	t.Helper()
 	var in signal.Incident
-	if err := getJSON(fmt.Sprintf("%s/api/v1/incidents/%d", c.base, id), &in); err != nil {
-		t.Fatalf("reading incident %d: %v", id, err)
-	}
+	c.get(t, fmt.Sprintf("/api/v1/incidents/%d", id), &in)
 	return in
 }
 
@@ -338,9 +378,7 @@ func (c *client) alertNames(t *testing.T, name string) int {
 	var body struct {
 		Signals []signal.Signal `json:"signals"`
 	}
-	if err := getJSON(c.base+"/api/v1/signals?source=alertmanager&limit=1000", &body); err != nil {
-		t.Fatalf("listing signals: %v", err)
-	}
+	c.get(t, "/api/v1/signals?source=alertmanager&limit=1000", &body)
 	n := 0
 	for _, s := range body.Signals {
 		if s.Name == name {

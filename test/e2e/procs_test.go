@@ -59,8 +59,12 @@ type procs struct {
 func newProcs(t *testing.T) *procs {
 	ps := &procs{dir: t.TempDir()}
 	t.Cleanup(func() {
+		died := ps.check()
 		ps.stopAll()
 		if t.Failed() {
+			if died != nil {
+				t.Logf("before the test stopped them: %v", died)
+			}
 			ps.printTails(t)
 		}
 	})
