@@ -42,8 +42,13 @@ func TestNAB(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s: optimized %.3f (θ=%.4f), default %.3f", name, opt.Normalized,
-			opt.Threshold, def.Normalized)
+		det, fp := 0, 0
+		for _, c := range opt.Categories {
+			det += c.Detected
+			fp += c.FPRows
+		}
+		t.Logf("%s: optimized %.3f (θ=%.4f, %d windows hit, %d fp), default %.3f", name,
+			opt.Normalized, opt.Threshold, det, fp, def.Normalized)
 		logCategories(t, opt, def)
 		if name == "standard" && opt.Normalized < nabFloor {
 			t.Errorf("standard score %.3f below the floor %.1f", opt.Normalized, nabFloor)

@@ -52,6 +52,8 @@ func (st *series) visitFields(v fieldVisitor) {
 	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.gap} {
 		v.f32(&t.q)
 		v.f32(&t.e)
+		v.f32(&t.xi)
+		v.f32(&t.ll)
 	}
 	s := &d.season
 	for i := range s.bins {

@@ -5,43 +5,72 @@ import "math"
 // tailProb is the exceedance probability at which a tail's threshold sits.
 const tailProb = 0.02
 
-// tail learns the upper tail of one statistic online, as a peaks-over-threshold model with
-// an exponential excess (a generalized Pareto with shape 0): a threshold q at the 98th
-// percentile, tracked by stochastic approximation, and the mean excess e over it. The
-// surprise of x is -log10 P(X > x) under that model. Because every series learns its own
-// tail, a series with heavy-tailed noise needs a larger deviation to reach the same
-// surprise as a Gaussian one; that is what keeps ordinary noise quiet.
-//
-// Memory: two float32. Work: O(1).
-type tail struct {
-	q, e float32
-}
-
 // tailBase is the surprise at the tail's threshold, −log10(tailProb).
 var tailBase = -math.Log10(tailProb)
 
-// newTail starts from a standard normal statistic: its 98th percentile and the mean
-// excess over it, so a new series scores like a Gaussian until it has taught otherwise.
-func newTail() tail { return tail{q: 2.054, e: 0.42} }
+// tail learns the upper tail of one statistic online, peaks-over-threshold style: a
+// threshold q at the 98th percentile, tracked by stochastic approximation, and two models
+// of the excess over it; the Pareto one is used once it has predicted the recent excesses
+// clearly better (see paretoSwitch):
+//
+//   - exponential, with mean excess e (a generalized Pareto of shape 0): light tails, as
+//     Gaussian-like noise has;
+//   - Pareto, with Hill index xi (the mean of ln(x/q)): heavy tails, as bursty series have,
+//     where an excess a thousand times the usual one is still routine.
+//
+// The surprise of x is −log10 P(X > x) under the chosen model. Because every series learns
+// its own tail, a series with heavy-tailed noise needs a far larger deviation to reach the
+// same surprise as a Gaussian one: that is what keeps ordinary noise quiet.
+//
+// Memory: four float32. Work: O(1); logarithms only for samples above q.
+type tail struct {
+	q, e float32
+	xi   float32 // Hill index of the Pareto model
+	ll   float32 // recent mean log-likelihood advantage of the exponential model
+}
 
-// surprise is -log10 of the modelled probability of exceeding x, at least 0.
+// newTail starts from a standard normal statistic (its 98th percentile, the mean excess
+// and Hill index over it) and from the exponential model, so a new series scores like a
+// Gaussian one until it has taught otherwise.
+func newTail() tail { return tail{q: 2.054, e: 0.42, xi: 0.18, ll: 1} }
+
+// surprise is −log10 of the modelled probability of exceeding x, at least 0.
 func (t *tail) surprise(x float64) float64 {
-	u := tailBase + math.Log10E*(x-float64(t.q))/float64(t.e)
-	return max(u, 0)
+	q := float64(t.q)
+	if x > q && t.ll < paretoSwitch {
+		return tailBase + math.Log10(x/q)/float64(t.xi)
+	}
+	return max(tailBase+math.Log10E*(x-q)/float64(t.e), 0)
 }
 
-// update learns from x. eta is the quantile step size: large on a new series, small later.
-// The excess is clipped at six mean excesses so that one huge anomaly cannot flatten the
-// tail for the rest of the series' life.
+// update learns from x. eta is the quantile step size: large on a new series, small
+// later. The exponential excess is clipped at six mean excesses so that one huge anomaly
+// cannot flatten that model for the rest of the series' life; the likelihood race between
+// the models sees the excess unclipped.
 func (t *tail) update(x, eta float64) {
-	q, e := float64(t.q), float64(t.e)
-	if x > q {
-		e += 0.05 * (min(x-q, 6*e) - e)
-		q += eta * e * (1 - tailProb)
-	} else {
-		q -= eta * e * tailProb
+	q, e, xi := float64(t.q), float64(t.e), float64(t.xi)
+	if x <= q {
+		t.q = float32(max(q-eta*e*tailProb, qFloor))
+		return
 	}
-	// A floor on both keeps a series that is flat most of the time from calling every
-	// small step a one-in-a-billion event.
-	t.q, t.e = float32(max(q, 1)), float32(max(e, 0.1))
+	y, lr := x-q, math.Log(x/q)
+	llExp := -math.Log(e) - min(y/e, 100)
+	llPar := -math.Log(xi) - math.Log(q) - (1/xi+1)*lr
+	t.ll += float32(0.1 * (min(max(llExp-llPar, -20), 20) - float64(t.ll)))
+
+	e += 0.05 * (min(y, 6*e) - e)
+	xi += 0.05 * (min(lr, 6*xi) - xi)
+	q += eta * e * (1 - tailProb)
+	// Floors keep a series that is flat most of the time from calling every small step a
+	// one-in-a-billion event.
+	t.q, t.e, t.xi = float32(max(q, qFloor)), float32(max(e, eFloor)), float32(max(xi, 0.05))
 }
+
+// paretoSwitch is how much better, in mean log-likelihood per excess, the Pareto model
+// must have done before it is used: heavy tails must be clearly shown, not suspected.
+const paretoSwitch = -3
+
+// Floors of the threshold and of the mean excess, in standard deviations: even a series
+// whose noise is bounded or quantized (counts that cannot go below zero) is not allowed to
+// treat a deviation of a couple of spreads as a rare event.
+const qFloor, eFloor = 2.0, 0.3
