@@ -27,7 +27,7 @@ func newTestLab(t *testing.T, cfg Config) *testLab {
 	t.Helper()
 	clock := NewManualClock(start)
 	cfg.Clock = clock
-	l, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	l, err := New(cfg, discardLog())
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -35,6 +35,8 @@ func newTestLab(t *testing.T, cfg Config) *testLab {
 	t.Cleanup(srv.Close)
 	return &testLab{Lab: l, clock: clock, srv: srv}
 }
+
+func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // reading is one service's counters and gauges from one scrape of its /metrics.
 type reading struct {
