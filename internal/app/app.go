@@ -21,9 +21,10 @@ import (
 	"github.com/cerebro-aiops/cerebro/internal/bus"
 	"github.com/cerebro-aiops/cerebro/internal/config"
 	"github.com/cerebro-aiops/cerebro/internal/correlate"
+	"github.com/cerebro-aiops/cerebro/internal/detect"
 	"github.com/cerebro-aiops/cerebro/internal/diagnose"
-	"github.com/cerebro-aiops/cerebro/internal/ingest"
-	"github.com/cerebro-aiops/cerebro/internal/signal"
+	"github.com/cerebro-aiops/cerebro/internal/logs"
+	"github.com/cerebro-aiops/cerebro/internal/pull"
 	"github.com/cerebro-aiops/cerebro/internal/store"
 	"github.com/cerebro-aiops/cerebro/internal/topology"
 )
@@ -38,6 +39,10 @@ type App struct {
 	srv       *http.Server
 	correlate *correlate.Engine
 	diagnose  *diagnose.Engine
+	detect    *detect.Engine
+	miner     *logs.Miner
+	signals   *signalSink
+	snapshots map[string]snapshotter
 	runners   []func(ctx context.Context) error
 	ready     atomic.Bool
 }
@@ -66,19 +71,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			graph.Add(s.Name, d)
 		}
 	}
-	signals := bus.NewTopic()
-	a.diagnose = diagnose.New(st, graph, log, a.reg)
-	a.correlate = correlate.New(st, graph, correlate.Config{
-		Window: cfg.Correlate.Window.Std(), Hops: cfg.Correlate.Hops,
-	}, signals.C(), a.diagnose, log, a.reg)
-	sink := &signalSink{st: st, topic: signals}
-
-	// Ingest routes write to the signal log; the API reads the store.
-	routes, err := a.ingestRoutes(sink)
-	if err != nil {
+	if err := a.buildStages(st, graph); err != nil {
 		st.Close()
 		return nil, err
 	}
+
+	// Ingest routes feed the stages; the API reads the store.
+	routes := a.ingestRoutes()
 	handler := api.Handler(api.Options{Store: st, Gatherer: a.reg, Token: cfg.APIToken,
 		Routes: routes, Ready: a.ready.Load, Log: log.With("component", "api")})
 
@@ -104,6 +103,8 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(func() error { return a.correlate.Run(ctx) })
 	g.Go(func() error { return a.diagnose.Run(ctx) })
 	g.Go(func() error { return a.prune(ctx) })
+	g.Go(func() error { return a.snapshotLoop(ctx) })
+	g.Go(func() error { return a.flushLoop(ctx) })
 	for _, r := range a.runners {
 		g.Go(func() error { return r(ctx) })
 	}
@@ -135,18 +136,35 @@ func (a *App) shutdown() error {
 	return a.st.Close()
 }
 
-// signalSink appends signals to the log and wakes correlate.
-type signalSink struct {
-	st    *store.Store
-	topic *bus.Topic
-}
-
-func (s *signalSink) Accept(ctx context.Context, sigs []signal.Signal) error {
-	if _, err := s.st.AppendSignals(ctx, sigs); err != nil {
-		return err
+// buildStages creates the stages in data-flow order: detectors and the miner turn samples
+// and lines into signals, the signal sink appends them to the log, correlate reads the log
+// and hands changed incidents to diagnose.
+func (a *App) buildStages(st *store.Store, graph *topology.Graph) error {
+	var err error
+	a.detect, err = detect.New(a.cfg.Detect, a.log, a.reg)
+	if err != nil {
+		return fmt.Errorf("building detector: %w", err)
 	}
-	s.topic.Notify()
+	a.miner, err = logs.New(a.cfg.Logs, a.log, a.reg)
+	if err != nil {
+		return fmt.Errorf("building log miner: %w", err)
+	}
+	a.snapshots = map[string]snapshotter{"detect": a.detect, "logs": a.miner}
+	for name, s := range a.snapshots {
+		a.restore(name, s)
+	}
+
+	topic := bus.NewTopic()
+	a.signals = &signalSink{st: st, topic: topic, miner: a.miner}
+	a.diagnose = diagnose.New(st, graph, a.log, a.reg)
+	a.correlate = correlate.New(st, graph, correlate.Config{
+		Window: a.cfg.Correlate.Window.Std(), Hops: a.cfg.Correlate.Hops,
+	}, topic.C(), a.diagnose, a.log, a.reg)
+
+	series := &seriesSink{det: a.detect, sink: a.signals}
+	for _, pc := range a.cfg.Pull {
+		p := pull.New(pc, series, a.log, a.reg)
+		a.runners = append(a.runners, p.Run)
+	}
 	return nil
 }
-
-var _ ingest.SignalSink = (*signalSink)(nil)

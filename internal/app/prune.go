@@ -19,16 +19,24 @@ func (a *App) prune(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		now := time.Now()
-		if n, err := a.st.PruneSignals(ctx, now.Add(-a.cfg.Retention.Signals.Std())); err != nil {
-			a.log.Warn("pruning signals failed", "err", err)
-		} else if n > 0 {
-			a.log.Info("signals pruned", "count", n)
-		}
-		if n, err := a.st.PruneIncidents(ctx, now.Add(-a.cfg.Retention.Incidents.Std())); err != nil {
-			a.log.Warn("pruning incidents failed", "err", err)
-		} else if n > 0 {
-			a.log.Info("incidents pruned", "count", n)
-		}
+		a.pruneOnce(ctx)
+	}
+}
+
+func (a *App) pruneOnce(ctx context.Context) {
+	now := time.Now()
+	n, err := a.st.PruneSignals(ctx, now.Add(-a.cfg.Retention.Signals.Std()))
+	if err == nil && n > 0 {
+		a.log.Info("signals pruned", "count", n)
+	}
+	if err != nil && ctx.Err() == nil {
+		a.log.Warn("pruning signals failed", "err", err)
+	}
+	n, err = a.st.PruneIncidents(ctx, now.Add(-a.cfg.Retention.Incidents.Std()))
+	if err == nil && n > 0 {
+		a.log.Info("incidents pruned", "count", n)
+	}
+	if err != nil && ctx.Err() == nil {
+		a.log.Warn("pruning incidents failed", "err", err)
 	}
 }

@@ -29,6 +29,8 @@ func Root() *cobra.Command {
 	// One line per command; keep them in the order the help lists them.
 	root.AddCommand(serveCmd())
 	root.AddCommand(incidentsCmd())
+	root.AddCommand(demoCmd())
+	root.AddCommand(labCmd())
 	root.AddCommand(configCmd())
 	root.AddCommand(evalCmd())
 	root.AddCommand(benchCmd())

@@ -8,7 +8,10 @@ import (
 	"net"
 	"time"
 
+	"github.com/cerebro-aiops/cerebro/internal/detect"
 	"github.com/cerebro-aiops/cerebro/internal/ingest"
+	"github.com/cerebro-aiops/cerebro/internal/logs"
+	"github.com/cerebro-aiops/cerebro/internal/pull"
 )
 
 // Config is the whole configuration. The zero value is not usable; start from Default.
@@ -27,6 +30,14 @@ type Config struct {
 	Correlate Correlate `yaml:"correlate"`
 	// Sources configures each ingest source by name (enabled, token, secret, ...).
 	Sources map[string]ingest.SourceConfig `yaml:"sources"`
+	// Detect tunes metric anomaly detection and forecasting.
+	Detect detect.Config `yaml:"detect"`
+	// Logs tunes log template mining and log signals.
+	Logs logs.Config `yaml:"logs"`
+	// Pull lists Prometheus servers to query for series, for setups without remote_write.
+	Pull []pull.Config `yaml:"pull"`
+	// SnapshotEvery is how often detector and miner state is saved, besides at shutdown.
+	SnapshotEvery Duration `yaml:"snapshot_every"`
 }
 
 // Service is one node of the service graph.
@@ -78,7 +89,10 @@ func Default() Config {
 			Signals:   Duration(7 * 24 * time.Hour),
 			Incidents: Duration(90 * 24 * time.Hour),
 		},
-		Correlate: Correlate{Window: Duration(10 * time.Minute), Hops: 2},
+		Correlate:     Correlate{Window: Duration(10 * time.Minute), Hops: 2},
+		Detect:        detect.Config{}.Defaults(),
+		Logs:          logs.Default(),
+		SnapshotEvery: Duration(5 * time.Minute),
 	}
 }
 

@@ -189,7 +189,7 @@ func leafReason(t reflect.Type, err error) string {
 func (w *walker) validate(cfg *Config) Problems {
 	var ps Problems
 	bad := func(path, reason string) {
-		ps = append(ps, Problem{File: w.file, Line: w.lines[path], Path: path, Reason: reason})
+		ps = append(ps, Problem{File: w.file, Line: w.line(path), Path: path, Reason: reason})
 	}
 	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
 		bad("listen", "want host:port, like 127.0.0.1:8080")
@@ -210,7 +210,47 @@ func (w *walker) validate(cfg *Config) Problems {
 	}
 	checkServices(cfg.Services, bad)
 	checkSources(cfg, bad)
+	checkStage("detect", cfg.Detect.Defaults().Validate(), bad)
+	checkStage("logs", cfg.Logs.Validate(), bad)
+	for i, p := range cfg.Pull {
+		checkStage(fmt.Sprintf("pull[%d]", i), p.Defaults().Validate(), bad)
+	}
+	if cfg.SnapshotEvery <= 0 {
+		bad("snapshot_every", "must be positive")
+	}
 	return ps
+}
+
+// line finds the line of a key path, or of its nearest parent that was written.
+func (w *walker) line(path string) int {
+	for path != "" {
+		if n, ok := w.lines[path]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}
+
+// checkStage turns a stage's own validation errors, each "key: reason" on its own line
+// (errors.Join), into problems under the stage's key.
+func checkStage(key string, err error, bad func(path, reason string)) {
+	if err == nil {
+		return
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		sub, reason, ok := strings.Cut(line, ": ")
+		if !ok || strings.ContainsAny(sub, " ") {
+			bad(key, line)
+			continue
+		}
+		base, _, _ := strings.Cut(key, "[")
+		bad(key+"."+strings.TrimPrefix(sub, base+"."), reason)
+	}
 }
 
 func checkServices(svcs []Service, bad func(path, reason string)) {

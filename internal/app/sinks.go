@@ -1,0 +1,73 @@
+package app
+
+import (
+	"context"
+	"sync"
+
+	"github.com/cerebro-aiops/cerebro/internal/bus"
+	"github.com/cerebro-aiops/cerebro/internal/detect"
+	"github.com/cerebro-aiops/cerebro/internal/logs"
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+	"github.com/cerebro-aiops/cerebro/internal/store"
+)
+
+// signalSink appends signals to the log and wakes correlate. Change signals are also
+// told to the log miner, which watches for error templates right after a deploy.
+type signalSink struct {
+	st    *store.Store
+	topic *bus.Topic
+	miner *logs.Miner
+}
+
+// Accept makes signals durable; it returns only after the commit.
+func (s *signalSink) Accept(ctx context.Context, sigs []signal.Signal) error {
+	if len(sigs) == 0 {
+		return nil
+	}
+	if _, err := s.st.AppendSignals(ctx, sigs); err != nil {
+		return err
+	}
+	for i := range sigs {
+		if sigs[i].Kind == signal.KindChange && s.miner != nil {
+			s.miner.NoteChange(sigs[i].Service, sigs[i].EventTime)
+		}
+	}
+	s.topic.Notify()
+	return nil
+}
+
+// seriesSink runs metric samples through the detector and stores what it raises.
+type seriesSink struct {
+	det  *detect.Engine
+	sink *signalSink
+	pool sync.Pool
+}
+
+// AcceptSeries applies samples; the anomaly and forecast signals they raise are durable
+// when it returns.
+func (s *seriesSink) AcceptSeries(ctx context.Context, series []signal.Series) error {
+	out, _ := s.pool.Get().(*[]signal.Signal)
+	if out == nil {
+		out = new([]signal.Signal)
+	}
+	sigs := (*out)[:0]
+	for _, sr := range series {
+		sigs = s.det.Observe(sr, sigs)
+	}
+	err := s.sink.Accept(ctx, sigs)
+	clear(sigs)
+	*out = sigs[:0]
+	s.pool.Put(out)
+	return err
+}
+
+// logSink runs log lines through the miner and stores what it raises.
+type logSink struct {
+	miner *logs.Miner
+	sink  *signalSink
+}
+
+// AcceptLogs applies lines; the signals they raise are durable when it returns.
+func (s *logSink) AcceptLogs(ctx context.Context, lines []signal.LogLine) error {
+	return s.sink.Accept(ctx, s.miner.Observe(lines, nil))
+}

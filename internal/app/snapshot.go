@@ -1,0 +1,109 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// snapshotter is a stage whose state survives restarts.
+type snapshotter interface {
+	Snapshot(w io.Writer) error
+	Restore(r io.Reader) error
+}
+
+// restore loads a stage's snapshot if one exists. A corrupt snapshot is logged and
+// ignored: losing learned baselines is better than refusing to start.
+func (a *App) restore(name string, s snapshotter) {
+	path := filepath.Join(a.cfg.DataDir, name+".snap")
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		a.log.Warn("opening snapshot failed", "path", path, "err", err)
+		return
+	}
+	defer f.Close()
+	if err := s.Restore(bufio.NewReader(f)); err != nil {
+		a.log.Warn("restoring snapshot failed; starting fresh", "path", path, "err", err)
+		return
+	}
+	a.log.Info("snapshot restored", "path", path)
+}
+
+// save writes a stage's snapshot atomically: to a temporary file, then renamed.
+func (a *App) save(name string, s snapshotter) error {
+	path := filepath.Join(a.cfg.DataDir, name+".snap")
+	tmp, err := os.CreateTemp(a.cfg.DataDir, name+".snap.*")
+	if err != nil {
+		return fmt.Errorf("creating snapshot %q: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriter(tmp)
+	if err := s.Snapshot(w); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing snapshot %q: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing snapshot %q: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("syncing snapshot %q: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("closing snapshot %q: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("renaming snapshot %q: %w", path, err)
+	}
+	return nil
+}
+
+// saveAll snapshots every stateful stage, logging failures.
+func (a *App) saveAll() {
+	for name, s := range a.snapshots {
+		if err := a.save(name, s); err != nil {
+			a.log.Warn("saving snapshot failed", "err", err)
+		}
+	}
+}
+
+// snapshotLoop saves state every SnapshotEvery and once more at shutdown.
+func (a *App) snapshotLoop(ctx context.Context) error {
+	t := time.NewTicker(a.cfg.SnapshotEvery.Std())
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			a.saveAll()
+			return nil
+		case <-t.C:
+			a.saveAll()
+		}
+	}
+}
+
+// flushLoop lets the log miner close rate windows even when a service goes quiet.
+func (a *App) flushLoop(ctx context.Context) error {
+	t := time.NewTicker(a.cfg.Logs.RateBucket)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case now := <-t.C:
+			sigs := a.miner.Flush(now, nil)
+			if err := a.signals.Accept(ctx, sigs); err != nil && ctx.Err() == nil {
+				a.log.Warn("storing log signals failed", "err", err)
+			}
+		}
+	}
+}
