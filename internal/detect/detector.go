@@ -51,9 +51,9 @@ type Result struct {
 }
 
 // Detector is the streaming detector of one gauge series: a robust baseline (level,
-// spread and, once it helps, a daily profile) and four detectors over its residuals —
-// spike, level shift, variance change and gap — each scored against a tail learned on the
-// series itself, and combined by taking the most surprising one.
+// spread and, once it helps, a daily profile) and four detectors — spike, level shift and
+// variance change over its residuals, each scored against a tail learned on the series
+// itself, and gap over its sampling interval — combined by taking the most surprising.
 //
 // The zero value is not ready; use NewDetector. A Detector is not safe for concurrent use.
 type Detector struct {
@@ -71,8 +71,8 @@ type Detector struct {
 	quantum float32 // smallest non-zero change seen: the value's resolution
 	lastV   float64
 
-	up, down, levUp, levDown, vari, gap tail
-	season                              seasonal
+	up, down, levUp, levDown, vari tail
+	season                         seasonal
 }
 
 // NewDetector returns a Detector with an empty history.
@@ -84,7 +84,7 @@ func NewDetector() *Detector {
 
 func (d *Detector) reset() {
 	*d = Detector{}
-	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.gap} {
+	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari} {
 		*t = newTail()
 	}
 	d.vshort = 1
@@ -106,7 +106,8 @@ func (d *Detector) Step(t int64, v float64) Result {
 
 	gapU := d.observeInterval(dtSec)
 	d.observeQuantum(v)
-	pred := d.level + d.season.at(t)
+	sp := d.season.pos(t)
+	pred := d.level + d.season.at(sp)
 	spread := d.spread()
 	z := (v - pred) / spread
 
@@ -115,7 +116,7 @@ func (d *Detector) Step(t int64, v float64) Result {
 		res = d.score(z, gapU)
 	}
 	res.Expected, res.Spread, res.Z = pred, spread, z
-	d.learn(t, v, z, spread, res.surprise)
+	d.learn(sp, v, z, spread, res.surprise)
 	res.Onset = d.onset(res.Score)
 	return res
 }
@@ -206,7 +207,7 @@ func scoreOf(u float64) float64 {
 // outliers still teach the tails how heavy they are, and it holds for at most gateRun
 // samples in a row: behaviour that lasts that long is the series' new normal (a variance
 // change, a new regime), and must be learned.
-func (d *Detector) learn(t int64, v, z, spread, surprise float64) {
+func (d *Detector) learn(sp spos, v, z, spread, surprise float64) {
 	quiet := surprise < learnGate || d.gated == 0 || d.gated >= gateRun
 	if surprise < learnGate {
 		d.gated = 0
@@ -215,19 +216,19 @@ func (d *Detector) learn(t int64, v, z, spread, surprise float64) {
 	}
 	alpha := max(1/float64(d.n), alphaMin)
 	base := spread / d.inflation()
-	resid := v - d.level - d.season.at(t)
+	resid := v - d.level - d.season.at(sp)
 	if d.n > warmup {
 		resid = max(-clipZ, min(clipZ, z)) * base
 	}
 	d.level += alpha * resid
-	d.season.learn(t, v-d.level, base, float64(d.dt))
+	d.season.learn(sp, v-d.level, base, float64(d.dt))
 	aScale := max(1/float64(d.n), alphaScale)
 	if quiet {
 		d.mad += aScale * (math.Abs(resid) - d.mad)
 	}
 
 	d.updateStats(z, quiet)
-	d.acceptShift(v, spread)
+	d.acceptShift(sp, v, spread)
 }
 
 // inflation is the small-history widening factor of spread.
@@ -265,7 +266,7 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 //
 // Only samples that agree with the new level count towards the run, so a ramp, whose
 // fast mean always lags behind it, is never taken for a new flat level.
-func (d *Detector) acceptShift(v, spread float64) {
+func (d *Detector) acceptShift(sp spos, v, spread float64) {
 	d.fast += 0.3 * (v - d.fast)
 	if math.Abs(d.fast-d.level) <= shiftZ*spread || math.Abs(v-d.fast) > 2*spread {
 		d.runs = 0
@@ -273,7 +274,7 @@ func (d *Detector) acceptShift(v, spread float64) {
 	}
 	d.runs++
 	if d.runs >= shiftRuns {
-		d.level = d.fast - d.season.at(d.lastT)
+		d.level = d.fast - d.season.at(sp)
 		d.short, d.runs = 0, 0
 	}
 }

@@ -46,8 +46,9 @@ type compiledCapacity struct {
 type shard struct {
 	mu        sync.Mutex
 	series    map[uint64]*series
-	maxT      int64 // latest sample time seen in the shard
-	lastSweep int64 // maxT at the last eviction sweep
+	maxT      int64  // latest sample time seen in the shard
+	scored    uint64 // samples scored, for cerebro_detect_samples_total
+	lastSweep int64  // maxT at the last eviction sweep
 }
 
 // New builds an Engine from cfg (defaults applied here). It starts nothing. reg may be
@@ -64,9 +65,10 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 		cfg:       cfg,
 		log:       log.With("component", "detect"),
 		threshold: Threshold(cfg.Sensitivity),
-		m:         newMetrics(),
-		perShard:  max(1, (cfg.MaxSeries+numShards-1)/numShards),
+
+		perShard: max(1, (cfg.MaxSeries+numShards-1)/numShards),
 	}
+	e.m = newMetrics(e.scored)
 	for _, o := range cfg.Overrides {
 		sel, _ := ParseSelector(o.Selector)
 		e.overrides = append(e.overrides, compiledOverride{sel, Threshold(o.Sensitivity)})
@@ -121,6 +123,7 @@ func (e *Engine) Observe(s signal.Series, out []signal.Signal) []signal.Signal {
 		out = st.observe(&ctx, p, out, &stats)
 	}
 	sh.maxT = max(sh.maxT, st.det.lastT)
+	sh.scored += uint64(stats.scored)
 	e.m.add(stats)
 	return out
 }
@@ -191,6 +194,18 @@ func (e *Engine) resolveSettings(st *series, ls []signal.Label, name string) {
 	if (st.leakable || st.hasLimit) && !st.counter && st.trends == nil {
 		st.trends = &trends{}
 	}
+}
+
+// scored sums the shards' scored-sample counts.
+func (e *Engine) scored() float64 {
+	var n uint64
+	for i := range e.shards {
+		sh := &e.shards[i]
+		sh.mu.Lock()
+		n += sh.scored
+		sh.mu.Unlock()
+	}
+	return float64(n)
 }
 
 // Len returns the number of series tracked.

@@ -131,7 +131,7 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
-	if got := counterValue(e.m.samples); got != 2 {
+	if got := e.scored(); got != 2 {
 		t.Errorf("scored samples = %v, want 2", got)
 	}
 }

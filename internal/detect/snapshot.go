@@ -49,7 +49,7 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.f32(&d.supp)
 	v.f32(&d.quantum)
 	v.f64(&d.lastV)
-	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.gap} {
+	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari} {
 		v.f32(&t.q)
 		v.f32(&t.e)
 		v.f32(&t.xi)
