@@ -65,8 +65,10 @@ func (e *Engine) firing(tx *store.Tx, s *signal.Signal, st store.IdentityState, 
 
 func (e *Engine) resolved(tx *store.Tx, s *signal.Signal, st store.IdentityState, seen bool,
 	touched map[int64]bool) error {
+	// The last episode's incident is kept, so that late observations of that episode
+	// still land in its history.
 	next := store.IdentityState{Fingerprint: s.Fingerprint, Status: signal.StatusResolved,
-		EventTime: s.EventTime, StartsAt: s.StartsAt}
+		EventTime: s.EventTime, StartsAt: s.StartsAt, IncidentID: st.IncidentID}
 	if !seen || st.IncidentID == 0 || st.Status == signal.StatusResolved {
 		// A resolve with no open episode opens nothing, but it is remembered so that a
 		// stale firing copy arriving later is recognized as older.
