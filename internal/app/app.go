@@ -43,6 +43,7 @@ type App struct {
 	miner     *logs.Miner
 	signals   *signalSink
 	snapshots map[string]snapshotter
+	routes    []api.Route
 	runners   []func(ctx context.Context) error
 	ready     atomic.Bool
 }
@@ -77,9 +78,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 
 	// Ingest routes feed the stages; the API reads the store.
-	routes := a.ingestRoutes()
+	a.routes = a.ingestRoutes()
 	handler := api.Handler(api.Options{Store: st, Gatherer: a.reg, Token: cfg.APIToken,
-		Routes: routes, Ready: a.ready.Load, Log: log.With("component", "api")})
+		Routes: a.routes, Ready: a.ready.Load, Log: log.With("component", "api")})
 
 	a.ln, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
