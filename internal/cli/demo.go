@@ -31,6 +31,11 @@ func demoCmd() *cobra.Command {
 			if asJSON {
 				out = cmd.ErrOrStderr()
 			}
+			// The timeline is the demo's output; the server's own log stays quiet unless
+			// asked for with --log-level.
+			if !cmd.Flags().Changed("log-level") {
+				_ = cmd.Flags().Set("log-level", "warn")
+			}
 			res, err := demo.Run(cmd.Context(), o, out, Logger(cmd, cmd.ErrOrStderr()))
 			if err != nil {
 				return err
