@@ -148,7 +148,7 @@ func TestBadInputOnEveryRoute(t *testing.T) {
 	s := start(t, t.TempDir())
 	defer s.stop(t)
 	huge := bytes.Repeat([]byte("x"), 17<<20)
-	sample, err := os.ReadFile("../../../shared/samples/payloads/alertmanager.json")
+	sample, err := os.ReadFile("testdata/payloads/alertmanager.json")
 	if err != nil {
 		t.Fatal(err)
 	}

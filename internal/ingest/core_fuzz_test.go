@@ -38,8 +38,8 @@ func fuzzDecoder(f *testing.F, decode Decoder, seeds ...string) {
 
 func FuzzDecodeAlertmanager(f *testing.F) {
 	fuzzDecoder(f, DecodeAlertmanager,
-		"../../../shared/samples/payloads/alertmanager.json",
-		"../../../shared/samples/payloads/alertmanager_0.25_captured.json",
+		"testdata/core/alertmanager.json",
+		"testdata/core/alertmanager_0.25_captured.json",
 		`{"version":"4","alerts":[{"status":"firing","labels":{},"startsAt":"2020-01-01T00:00:00Z"}]}`)
 }
 
