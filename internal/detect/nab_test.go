@@ -3,11 +3,11 @@ package detect_test
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"testing"
 
+	"github.com/cerebro-aiops/cerebro/internal/corpus"
 	"github.com/cerebro-aiops/cerebro/internal/detect"
 	"github.com/cerebro-aiops/cerebro/internal/eval/nab"
 )
@@ -21,7 +21,11 @@ const nabFloor = 30.0
 func TestNAB(t *testing.T) {
 	dir := os.Getenv("NAB_DATA")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data", "nab")
+		d, err := corpus.Path("data", "nab")
+		if err != nil {
+			t.Skipf("NAB data not available: %v", err)
+		}
+		dir = d
 	}
 	c, err := nab.Load(dir)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/cerebro-aiops/cerebro/internal/corpus"
 )
 
 // dataDir is the shared NAB checkout; tests that need it skip when it is absent.
@@ -14,7 +16,11 @@ func dataDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("NAB_DATA")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "nab")
+		d, err := corpus.Path("data", "nab")
+		if err != nil {
+			t.Skipf("NAB data not found: %v (set NAB_DATA or %s)", err, corpus.EnvVar)
+		}
+		dir = d
 	}
 	if _, err := os.Stat(filepath.Join(dir, "labels", "combined_windows.json")); err != nil {
 		t.Skipf("NAB data not found at %q (set NAB_DATA)", dir)
