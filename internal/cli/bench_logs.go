@@ -10,6 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/cerebro-aiops/cerebro/internal/corpus"
 	"github.com/cerebro-aiops/cerebro/internal/eval/loghub"
 	"github.com/cerebro-aiops/cerebro/internal/logs"
 )
@@ -38,7 +39,7 @@ func benchLogsCmd() *cobra.Command {
 			return benchSynthetic(out, lines, templates)
 		},
 	}
-	c.Flags().StringVar(&data, "data", "../shared/data/loghub/loghub-2k", "Loghub 2k data")
+	c.Flags().StringVar(&data, "data", loghubDefault("loghub-2k"), "Loghub 2k data")
 	c.Flags().IntVar(&replicas, "replicas", 250, "times each 2k sample is replayed")
 	c.Flags().IntVar(&lines, "lines", 10_000_000, "lines in the synthetic stream")
 	c.Flags().IntVar(&templates, "templates", 100_000, "distinct synthetic templates")
@@ -46,6 +47,10 @@ func benchLogsCmd() *cobra.Command {
 }
 
 func benchLoghub(out io.Writer, data string, replicas int) error {
+	if data == "" {
+		return fmt.Errorf("finding Loghub data: no shared corpus found; give --data or set %s",
+			corpus.EnvVar)
+	}
 	systems, err := loghub.Discover(data, false)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/cerebro-aiops/cerebro/internal/corpus"
 	"github.com/cerebro-aiops/cerebro/internal/eval/loghub"
 	"github.com/cerebro-aiops/cerebro/internal/logs"
 )
@@ -35,13 +36,27 @@ func evalLoghubCmd() *cobra.Command {
 			return runEvalLoghub(cmd.OutOrStdout(), data, corrected, asJSON)
 		},
 	}
-	c.Flags().StringVar(&data, "data", "../shared/data/loghub", "Loghub data directory")
+	c.Flags().StringVar(&data, "data", loghubDefault(), "Loghub data directory")
 	c.Flags().BoolVar(&corrected, "corrected", false, "use the corrected Loghub-2.0 labels")
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	return c
 }
 
+// loghubDefault is the Loghub folder of the shared corpus (see package corpus), or "" when
+// no corpus is found, so that --data must then be given.
+func loghubDefault(elem ...string) string {
+	d, err := corpus.Path(append([]string{"data", "loghub"}, elem...)...)
+	if err != nil {
+		return ""
+	}
+	return d
+}
+
 func runEvalLoghub(out io.Writer, data string, corrected, asJSON bool) error {
+	if data == "" {
+		return fmt.Errorf("finding Loghub data: no shared corpus found; give --data or set %s",
+			corpus.EnvVar)
+	}
 	systems, err := loghub.Discover(data, corrected)
 	if err != nil {
 		return err

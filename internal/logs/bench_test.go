@@ -5,16 +5,19 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-)
 
-// loghubDir is where the shared Loghub samples live relative to this package.
-const loghubDir = "../../../shared/data/loghub/loghub-2k"
+	"github.com/cerebro-aiops/cerebro/internal/corpus"
+)
 
 func loghubContents(b *testing.B) []string {
 	b.Helper()
-	files, _ := filepath.Glob(filepath.Join(loghubDir, "*", "*_2k.log_structured.csv"))
+	dir, err := corpus.Path("data", "loghub", "loghub-2k")
+	if err != nil {
+		b.Skipf("Loghub samples not found: %v", err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*_2k.log_structured.csv"))
 	if len(files) == 0 {
-		b.Skip("Loghub samples not found at " + loghubDir)
+		b.Skip("Loghub samples not found at " + dir)
 	}
 	var out []string
 	for _, f := range files {

@@ -3,6 +3,8 @@ package loghub
 import (
 	"math"
 	"testing"
+
+	"github.com/cerebro-aiops/cerebro/internal/corpus"
 )
 
 func TestScore(t *testing.T) {
@@ -35,12 +37,18 @@ func TestScore(t *testing.T) {
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
 func TestDiscover(t *testing.T) {
-	const dir = "../../../../shared/data/loghub"
+	dir, err := corpus.Path("data", "loghub")
+	if err != nil {
+		t.Skipf("Loghub data not found: %v", err)
+	}
 	orig, err := Discover(dir, false)
 	if err != nil || len(orig) == 0 {
 		t.Skipf("Loghub data not found at %s", dir)
 	}
-	corr, _ := Discover(dir, true)
+	corr, err := Discover(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(orig) != 12 || len(corr) != 10 {
 		t.Fatalf("found %d original and %d corrected systems, want 12 and 10", len(orig),
 			len(corr))
