@@ -23,11 +23,18 @@ type labCase struct {
 	HistoryS  float64           `json:"history_s"`
 	AfterS    float64           `json:"after_s"`
 	Base      float64           `json:"base"`
-	Noise     string            `json:"noise"` // gauss, lognormal, poisson, counter
+	Noise     string            `json:"noise"` // gauss, ar1, lognormal, poisson, counter
 	SD        float64           `json:"sd"`
+	Phi       float64           `json:"phi"` // ar1: autocorrelation of the noise per sample
 	Sigma     float64           `json:"sigma"`
 	PoissonN  float64           `json:"poisson_n"`
 	DailyAmp  float64           `json:"daily_amp"`
+	// StartRamp makes a brand-new process's warm-up: the mean starts at From times its
+	// value and rises linearly to it over the first S seconds of the series.
+	StartRamp struct {
+		From float64 `json:"from"`
+		S    float64 `json:"s"`
+	} `json:"start_ramp"`
 	Change    struct {
 		Kind   string  `json:"kind"` // none, step, ramp
 		Factor float64 `json:"factor"`
@@ -69,7 +76,7 @@ func (c labCase) generate(seed uint64) []signal.Point {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	n := int((c.HistoryS + c.AfterS) / c.IntervalS)
 	pts := make([]signal.Point, 0, n)
-	cum := 1000.0
+	cum, ar := 1000.0, 0.0
 	for i := 0; i < n; i++ {
 		tt := float64(i) * c.IntervalS
 		m := c.mean(tt)
@@ -77,6 +84,10 @@ func (c labCase) generate(seed uint64) []signal.Point {
 		switch c.Noise {
 		case "gauss":
 			v = m + c.SD*rng.NormFloat64()
+		case "ar1":
+			// As the lab's memory noise: AR(1), clamped at three standard deviations.
+			ar = max(-3, min(3, c.Phi*ar+math.Sqrt(1-c.Phi*c.Phi)*rng.NormFloat64()))
+			v = m + c.SD*ar
 		case "lognormal":
 			v = m * math.Exp(c.Sigma*rng.NormFloat64()-c.Sigma*c.Sigma/2)
 		case "poisson":
@@ -93,6 +104,9 @@ func (c labCase) generate(seed uint64) []signal.Point {
 
 func (c labCase) mean(tt float64) float64 {
 	m := c.Base * (1 + c.DailyAmp*math.Sin(2*math.Pi*(tt+9*3600)/86400))
+	if r := c.StartRamp; r.S > 0 && tt < r.S {
+		m *= r.From + (1-r.From)*tt/r.S
+	}
 	if tt < c.HistoryS {
 		return m
 	}

@@ -3,6 +3,7 @@ package detect
 import (
 	"math"
 	"strings"
+	"time"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
@@ -117,12 +118,21 @@ func (st *series) observe(c *emitCtx, p signal.Point, out []signal.Signal,
 	stats.scored++
 	out = st.stepAnomaly(c, p.T, x, res, out)
 	if st.trends != nil && !st.counter {
-		st.trends.leakTrend.update(p.T, x, c.e.cfg.TrendWindow.Seconds())
+		if st.warm(p.T, c.e.cfg.TrendWindow) {
+			st.trends.leakTrend.update(p.T, x, c.e.cfg.TrendWindow.Seconds())
+		}
 		st.trends.fcTrend.update(p.T, x, c.e.cfg.ForecastWindow.Seconds())
 		out = st.stepLeak(c, p.T, out)
 		out = st.stepForecast(c, p.T, out)
 	}
 	return out
+}
+
+// warm reports whether the series has lived for window. The leak trend starts only then:
+// a brand-new process grows its memory while it warms up (heaps, caches, JIT), and a fit
+// over that ramp is not a leak.
+func (st *series) warm(t int64, window time.Duration) bool {
+	return t-st.det.season.start >= window.Milliseconds()
 }
 
 // value turns a raw point into the value the detector sees: the per-second rate for a

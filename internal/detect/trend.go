@@ -7,7 +7,7 @@ import "math"
 // slope, its standard error and how much of the variance the line explains, for
 // time-to-exhaustion forecasts and leak detection.
 //
-// Memory: about 70 bytes. Work: O(1) per sample.
+// Memory: about 100 bytes. Work: O(1) per sample.
 type trend struct {
 	t0       int64   // Unix ms of the first sample; times are seconds since it
 	last     float64 // seconds of the last sample
@@ -16,15 +16,19 @@ type trend struct {
 	mt, mv   float64 // weighted means
 	ctt, ctv float64 // weighted (co)variances
 	cvv      float64
+	lastV    float64 // the previous value, for the differences
+	md, mdd  float64 // weighted mean and mean square of the differences of consecutive values
 }
 
 // update adds the sample at t (Unix ms), with tau in seconds. Early on the weights are
 // those of a plain average, so a young series gets an ordinary least-squares fit.
 func (r *trend) update(t int64, v, tau float64) {
 	if r.c == 0 {
-		*r = trend{t0: t, mv: v, c: 1, w2: 1}
+		*r = trend{t0: t, mv: v, c: 1, w2: 1, lastV: v}
 		return
 	}
+	d := v - r.lastV
+	r.lastV = v
 	x := float64(t-r.t0) / 1000
 	dt := max(x-r.last, 0)
 	r.last = x
@@ -37,6 +41,23 @@ func (r *trend) update(t int64, v, tau float64) {
 	r.ctv = (1 - a) * (r.ctv + a*dx*dv)
 	r.cvv = (1 - a) * (r.cvv + a*dv*dv)
 	r.w2 = (1-a)*(1-a)*r.w2 + a*a
+	b := max(a, 1/(r.c-1))
+	r.md += b * (d - r.md)
+	r.mdd += b * (d*d - r.mdd)
+}
+
+// persistence is the factor by which autocorrelated noise inflates the variance of the
+// slope: (1+ρ)/(1−ρ) for noise with lag-one autocorrelation ρ, estimated without storing
+// the residuals as 2f−1, where f is the residual variance over half the variance of the
+// differences (1/(1−ρ) for such noise). Memory that wanders (a random walk, an AR(1) drift)
+// has smooth differences and large residuals, and a line through a few minutes of it must
+// not read as a leak with a t-statistic of 10; white noise gives a factor of 1.
+func (r *trend) persistence(resid float64) float64 {
+	vd := r.mdd - r.md*r.md
+	if vd <= 0 {
+		return 1
+	}
+	return max(1, 2*resid/(vd/2)-1)
 }
 
 // fit returns the slope (per second), its standard error, the fitted value at t and the
@@ -48,7 +69,7 @@ func (r *trend) fit(t int64) (slope, se, now, r2 float64, ok bool) {
 	}
 	slope = r.ctv / r.ctt
 	resid := max(r.cvv-slope*r.ctv, 0)
-	se = math.Sqrt(resid / (r.ctt * max(nEff-2, 1)))
+	se = math.Sqrt(resid * r.persistence(resid) / (r.ctt * max(nEff-2, 1)))
 	now = r.mv + slope*(float64(t-r.t0)/1000-r.mt)
 	r2 = 1 - resid/r.cvv
 	return slope, se, now, r2, true
