@@ -35,7 +35,7 @@ type labCase struct {
 		From float64 `json:"from"`
 		S    float64 `json:"s"`
 	} `json:"start_ramp"`
-	Change    struct {
+	Change struct {
 		Kind   string  `json:"kind"` // none, step, ramp
 		Factor float64 `json:"factor"`
 		PerS   float64 `json:"per_s"`
