@@ -1,50 +1,81 @@
 package detect
 
+import "math"
+
 const (
 	day      = 24 * 3600 * 1000 // ms
 	dayBins  = 24
+	binMs    = day / dayBins
 	seasonOn = 0.6 // the profile is used once it cuts the squared error to this fraction
 )
 
-// seasonal is a daily profile: 24 hourly bins of the deviation from the level, read with
-// linear interpolation so that the shape is smooth between bin centres. It is found
-// automatically: the profile always learns, but the baseline only uses it once a full
-// day has been seen and it explains a good part of the variance (its squared error is
-// below seasonOn times that of the plain level).
+// seasonal is a daily profile: 24 hourly bins of the deviation from the level, aligned
+// with the hours of the UTC day, because what makes a daily shape (office hours, batch
+// jobs, backups started by cron) keeps the clock's hours, not the series' start.
+//
+// Each sample teaches the bin of its hour. The profile is read in one of two ways,
+// whichever has predicted the recent samples better: linearly interpolated between bin
+// centres, for smooth shapes (traffic through the day), or as steps, one value per hour,
+// for shapes that switch at the hour (a job that runs from 02:00 to 03:00), where the
+// interpolation would be wrong by half the step on both sides of every switch.
+//
+// It is found automatically: the profile always learns, but the baseline only uses it
+// once a full day has been seen and it explains a good part of the variance (its squared
+// error is below seasonOn times that of the plain level).
 //
 // Limits: one period (a day); weekly shapes show as daily-profile error.
 type seasonal struct {
 	bins    [dayBins]float32
+	counts  [dayBins]uint16 // samples each bin has learned from, up to maxUint16
 	sum     float32 // sum of bins, to keep the profile zero-mean
 	start   int64
 	errFlat float32 // recent squared deviation from the level alone
-	errProf float32 // recent squared deviation from level + profile
+	errLin  float32 // recent squared deviation from level + interpolated profile
+	errStep float32 // recent squared deviation from level + stepped profile
 	active  bool
+	steps   bool // read the profile as steps rather than interpolated
 }
 
 func (s *seasonal) init(t int64) { s.start = t }
 
-// spos is a time's place in the day: the two bins around it and the weight of the second.
-// Step computes it once per sample.
+// spos is a time's place in the day: its hour, the two bin centres around it and the
+// weight of the second. Step computes it once per sample.
 type spos struct {
-	b0, b1 int
-	f      float64
-	t      int64
+	h, b0, b1 int
+	f         float64
+	t         int64
 }
 
 func (s *seasonal) pos(t int64) spos {
-	x := float64((t-s.start)%day)/day*dayBins - 0.5
+	ms := t % day
+	if ms < 0 {
+		ms += day
+	}
+	x := float64(ms)/binMs - 0.5
 	if x < 0 {
 		x += dayBins
 	}
 	b0 := int(x) % dayBins
-	return spos{b0: b0, b1: (b0 + 1) % dayBins, f: x - float64(int(x)), t: t}
+	return spos{h: int(ms / binMs), b0: b0, b1: (b0 + 1) % dayBins, f: x - float64(int(x)),
+		t: t}
 }
 
-// profile is the zero-mean profile value at p, whether or not it is active.
+func (s *seasonal) mean() float64 { return float64(s.sum) / dayBins }
+
+// linear is the zero-mean profile at p, interpolated between bin centres.
+func (s *seasonal) linear(p spos) float64 {
+	return (1-p.f)*float64(s.bins[p.b0]) + p.f*float64(s.bins[p.b1]) - s.mean()
+}
+
+// step is the zero-mean profile at p, read as one value per hour.
+func (s *seasonal) step(p spos) float64 { return float64(s.bins[p.h]) - s.mean() }
+
+// profile is the profile value at p in the chosen reading, whether or not it is active.
 func (s *seasonal) profile(p spos) float64 {
-	v := (1-p.f)*float64(s.bins[p.b0]) + p.f*float64(s.bins[p.b1])
-	return v - float64(s.sum)/dayBins
+	if s.steps {
+		return s.step(p)
+	}
+	return s.linear(p)
 }
 
 // at is the seasonal part of the prediction: the profile when active, else 0.
@@ -59,22 +90,28 @@ func (s *seasonal) at(p spos) float64 {
 // the profile so that an anomaly does not become part of the daily shape. dtSec is the
 // series' typical interval: each bin keeps about three days of memory whatever the rate.
 func (s *seasonal) learn(sp spos, dev, spread, dtSec float64) {
+	lin, stp := s.linear(sp), s.step(sp)
 	p := s.profile(sp)
 	dev = max(p-4*spread, min(p+4*spread, dev))
+	// A bin is the plain mean of its samples until it holds three days' worth, then an
+	// exponential mean over about three days: a young profile must not start at zero and
+	// take days to reach the shape it has already seen.
 	gamma := max(1e-4, min(0.3, dtSec/(3*3600)))
-
-	for _, w := range [2]struct {
-		b int
-		w float64
-	}{{sp.b0, 1 - sp.f}, {sp.b1, sp.f}} {
-		old := s.bins[w.b]
-		nb := float64(old) + gamma*w.w*(dev+float64(s.sum)/dayBins-float64(old))
-		s.bins[w.b] = float32(nb)
-		s.sum += float32(nb) - old
+	if c := s.counts[sp.h]; c < math.MaxUint16 {
+		s.counts[sp.h] = c + 1
+		gamma = max(gamma, 1/float64(c+1))
 	}
 
+	old := s.bins[sp.h]
+	nb := float64(old) + gamma*(dev+s.mean()-float64(old))
+	s.bins[sp.h] = float32(nb)
+	s.sum += float32(nb) - old
+
 	const beta = 0.002
-	s.errFlat += float32(beta * (dev*dev - float64(s.errFlat)))
-	s.errProf += float32(beta * ((dev-p)*(dev-p) - float64(s.errProf)))
-	s.active = sp.t-s.start >= day && s.errProf < seasonOn*s.errFlat
+	ew := func(e *float32, x float64) { *e += float32(beta * (x*x - float64(*e))) }
+	ew(&s.errFlat, dev)
+	ew(&s.errLin, dev-lin)
+	ew(&s.errStep, dev-stp)
+	s.steps = s.errStep < s.errLin
+	s.active = sp.t-s.start >= day && min(s.errLin, s.errStep) < seasonOn*s.errFlat
 }

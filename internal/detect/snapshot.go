@@ -9,7 +9,7 @@ import (
 	"math"
 )
 
-// The snapshot format, version 1, little-endian:
+// The snapshot format, version 2, little-endian:
 //
 //	magic "CDETSNAP", version u32, chunk count u32,
 //	then per chunk: series count u32, then per series: label hash u64 and the fixed-size
@@ -19,7 +19,7 @@ import (
 // the current config on the series' next sample, so a config change applies at once.
 const (
 	snapMagic   = "CDETSNAP"
-	snapVersion = 1
+	snapVersion = 2
 )
 
 var errSnapshot = errors.New("invalid detect snapshot")
@@ -59,11 +59,16 @@ func (st *series) visitFields(v fieldVisitor) {
 	for i := range s.bins {
 		v.f32(&s.bins[i])
 	}
+	for i := range s.counts {
+		v.u16(&s.counts[i])
+	}
 	v.f32(&s.sum)
 	v.i64(&s.start)
 	v.f32(&s.errFlat)
-	v.f32(&s.errProf)
+	v.f32(&s.errLin)
+	v.f32(&s.errStep)
 	v.flag(&s.active)
+	v.flag(&s.steps)
 
 	v.f64(&st.prevRaw)
 	v.i64(&st.prevT)
@@ -82,7 +87,8 @@ func (st *series) visitFields(v fieldVisitor) {
 	}
 	for _, r := range []*trend{&ts.leakTrend, &ts.fcTrend} {
 		v.i64(&r.t0)
-		for _, f := range []*float64{&r.last, &r.c, &r.w2, &r.mt, &r.mv, &r.ctt, &r.ctv, &r.cvv} {
+		for _, f := range []*float64{&r.last, &r.c, &r.w2, &r.mt, &r.mv, &r.ctt, &r.ctv,
+			&r.cvv, &r.lastV, &r.md, &r.mdd} {
 			v.f64(f)
 		}
 	}
