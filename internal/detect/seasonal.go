@@ -27,7 +27,7 @@ const (
 type seasonal struct {
 	bins    [dayBins]float32
 	counts  [dayBins]uint16 // samples each bin has learned from, up to maxUint16
-	sum     float32 // sum of bins, to keep the profile zero-mean
+	sum     float32         // sum of bins, to keep the profile zero-mean
 	start   int64
 	errFlat float32 // recent squared deviation from the level alone
 	errLin  float32 // recent squared deviation from level + interpolated profile
