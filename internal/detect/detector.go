@@ -27,6 +27,7 @@ const (
 	gateRun    = 30     // for at most this many samples in a row
 	halfScore  = 7.0    // surprise (−log10 p) that maps to score 0.5
 	suppressHL = 60.0   // half-life, in samples, of the onset suppression level
+	escalate   = 1.5    // a new onset needs this many times the surprise of the last
 )
 
 // Derived constants, computed once rather than per sample.
@@ -117,7 +118,7 @@ func (d *Detector) Step(t int64, v float64) Result {
 	}
 	res.Expected, res.Spread, res.Z = pred, spread, z
 	d.learn(sp, v, z, spread, res.surprise)
-	res.Onset = d.onset(res.Score)
+	res.Onset = d.onset(res.Score, res.surprise)
 	return res
 }
 
@@ -279,17 +280,19 @@ func (d *Detector) acceptShift(sp spos, v, spread float64) {
 	}
 }
 
-// onset returns score when it rises above the level of earlier onsets, else 0: one
-// anomaly episode yields one onset, not one per sample. The level holds while the score
-// stays above half of it (the episode goes on) and decays only in calm, like the
-// firing/resolved hysteresis of the Engine, but free of any threshold.
-func (d *Detector) onset(score float64) float64 {
+// onset returns score when the sample's surprise rises well above the level of earlier
+// onsets (escalate times it), else 0: one anomaly episode yields one onset, not one per
+// sample, and a growing anomaly is reported again only each time it has become far rarer
+// than what was already reported. The level holds while the surprise stays above half of
+// it (the episode goes on) and decays only in calm, like the firing/resolved hysteresis of
+// the Engine, but free of any threshold.
+func (d *Detector) onset(score, u float64) float64 {
 	s := float64(d.supp)
-	if score > s {
-		d.supp = float32(score)
+	if u > escalate*s && score > 0 {
+		d.supp = float32(u)
 		return score
 	}
-	if score < 0.5*s {
+	if u < 0.5*s {
 		d.supp = float32(s * suppDecay)
 	}
 	return 0
