@@ -51,13 +51,20 @@ func (s *seasonal) pos(t int64) spos {
 	if ms < 0 {
 		ms += day
 	}
-	x := float64(ms)/binMs - 0.5
+	// No modulo on the bins: this runs for every sample. The division stays exact, so a
+	// sample on the hour falls in that hour.
+	hx := float64(ms) / binMs
+	h := min(int(hx), dayBins-1)
+	x := hx - 0.5
 	if x < 0 {
 		x += dayBins
 	}
-	b0 := int(x) % dayBins
-	return spos{h: int(ms / binMs), b0: b0, b1: (b0 + 1) % dayBins, f: x - float64(int(x)),
-		t: t}
+	b0 := min(int(x), dayBins-1)
+	b1 := b0 + 1
+	if b1 == dayBins {
+		b1 = 0
+	}
+	return spos{h: h, b0: b0, b1: b1, f: x - float64(b0), t: t}
 }
 
 func (s *seasonal) mean() float64 { return float64(s.sum) / dayBins }
@@ -90,9 +97,15 @@ func (s *seasonal) at(p spos) float64 {
 // the profile so that an anomaly does not become part of the daily shape. dtSec is the
 // series' typical interval: each bin keeps about three days of memory whatever the rate.
 func (s *seasonal) learn(sp spos, dev, spread, dtSec float64) {
-	lin, stp := s.linear(sp), s.step(sp)
-	p := s.profile(sp)
+	mean := s.mean()
+	stp := float64(s.bins[sp.h]) - mean
+	lin := (1-sp.f)*float64(s.bins[sp.b0]) + sp.f*float64(s.bins[sp.b1]) - mean
+	p := lin
+	if s.steps {
+		p = stp
+	}
 	dev = max(p-4*spread, min(p+4*spread, dev))
+
 	// A bin is the plain mean of its samples until it holds three days' worth, then an
 	// exponential mean over about three days: a young profile must not start at zero and
 	// take days to reach the shape it has already seen.
@@ -101,17 +114,16 @@ func (s *seasonal) learn(sp spos, dev, spread, dtSec float64) {
 		s.counts[sp.h] = c + 1
 		gamma = max(gamma, 1/float64(c+1))
 	}
-
-	old := s.bins[sp.h]
-	nb := float64(old) + gamma*(dev+s.mean()-float64(old))
-	s.bins[sp.h] = float32(nb)
-	s.sum += float32(nb) - old
+	old := float64(s.bins[sp.h])
+	nb := float32(old + gamma*(dev+mean-old))
+	s.bins[sp.h] = nb
+	s.sum += nb - float32(old)
 
 	const beta = 0.002
-	ew := func(e *float32, x float64) { *e += float32(beta * (x*x - float64(*e))) }
-	ew(&s.errFlat, dev)
-	ew(&s.errLin, dev-lin)
-	ew(&s.errStep, dev-stp)
+	dl, ds := dev-lin, dev-stp
+	s.errFlat += float32(beta * (dev*dev - float64(s.errFlat)))
+	s.errLin += float32(beta * (dl*dl - float64(s.errLin)))
+	s.errStep += float32(beta * (ds*ds - float64(s.errStep)))
 	s.steps = s.errStep < s.errLin
 	s.active = sp.t-s.start >= day && min(s.errLin, s.errStep) < seasonOn*s.errFlat
 }
