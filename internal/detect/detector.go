@@ -23,7 +23,7 @@ const (
 	relFloor   = 0.0005 // the spread is at least this fraction of the level
 	shortClip  = 4.0    // one sample moves the level statistic by at most this residual
 	varClip    = 9.0    // and the variance statistic by at most this squared residual
-	learnGate  = 4.0    // samples more surprising than this do not teach spread or tails
+	learnGate  = 3.0    // samples more surprising than this do not teach spread or tails
 	gateRun    = 30     // for at most this many samples in a row
 	halfScore  = 7.0    // surprise (−log10 p) that maps to score 0.5
 	suppressHL = 60.0   // half-life, in samples, of the onset suppression level
