@@ -74,6 +74,7 @@ type Detector struct {
 
 	up, down, levUp, levDown, vari tail
 	season                         seasonal
+	recur                          recur
 }
 
 // NewDetector returns a Detector with an empty history.
@@ -114,7 +115,7 @@ func (d *Detector) Step(t int64, v float64) Result {
 
 	var res Result
 	if d.n > warmup {
-		res = d.score(z, gapU)
+		res = d.score(z, gapU, t)
 	}
 	res.Expected, res.Spread, res.Z = pred, spread, z
 	d.learn(sp, v, z, spread, res.surprise)
@@ -163,7 +164,7 @@ func (d *Detector) observeInterval(dt float64) float64 {
 }
 
 // score turns the residual statistics into one surprise and a score.
-func (d *Detector) score(z, gapU float64) Result {
+func (d *Detector) score(z, gapU float64, t int64) Result {
 	// The short statistics including this sample. Each sample's part is clipped: a single
 	// spike is the spike detector's business, and must not also read as a level shift
 	// or a variance change.
@@ -178,8 +179,12 @@ func (d *Detector) score(z, gapU float64) Result {
 			best, name = u, n
 		}
 	}
-	pick(d.up.surprise(z), DetSpike)
-	pick(d.down.surprise(-z), DetSpike)
+	spike := max(d.up.surprise(z), d.down.surprise(-z))
+	if spike >= learnGate && d.recur.observe(t, float64(d.dt)) {
+		// The same spike came at this time on earlier days: routine, not news.
+		spike = learnGate
+	}
+	pick(spike, DetSpike)
 	pick(d.levUp.surprise(lev), DetLevel)
 	pick(d.levDown.surprise(-lev), DetLevel)
 	pick(d.vari.surprise(vstat), DetVariance)

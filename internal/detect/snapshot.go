@@ -69,6 +69,11 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.f32(&s.errStep)
 	v.flag(&s.active)
 	v.flag(&s.steps)
+	for i := range d.recur.tod {
+		v.u16(&d.recur.tod[i])
+		v.u16(&d.recur.day[i])
+		v.u16(&d.recur.hits[i])
+	}
 
 	v.f64(&st.prevRaw)
 	v.i64(&st.prevT)
