@@ -3,7 +3,6 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
-	"time"
 
 	"github.com/prometheus/alertmanager/template"
 
@@ -19,6 +18,9 @@ type amMessage struct {
 	TruncatedAlerts uint64 `json:"truncatedAlerts"`
 }
 
+// amTimes are the time fields of an Alertmanager alert.
+var amTimes = []string{"startsAt", "endsAt"}
+
 // DecodeAlertmanager decodes an Alertmanager webhook. The alert's fingerprint is kept
 // verbatim as its native id; an endsAt of 0001-01-01T00:00:00Z (Go's zero time) means unset.
 //
@@ -27,7 +29,8 @@ type amMessage struct {
 func DecodeAlertmanager(req *Request) ([]signal.Signal, error) {
 	var msg amMessage
 	if err := strictJSON(req.Body, &msg); err != nil {
-		return nil, Errorf("decoding alertmanager webhook: %v", err)
+		return nil, Errorf("decoding alertmanager webhook: %v",
+			timeFieldError(err, req.Body, amTimes))
 	}
 	if msg.Data == nil || msg.Version == "" {
 		return nil, Errorf("decoding alertmanager webhook: missing version and alerts")
@@ -38,7 +41,7 @@ func DecodeAlertmanager(req *Request) ([]signal.Signal, error) {
 
 	out := make([]signal.Signal, 0, len(msg.Alerts))
 	for i, a := range msg.Alerts {
-		s, err := amAlert(a, msg.GroupKey)
+		s, err := amAlert(req, a, msg.GroupKey)
 		if err != nil {
 			return nil, Errorf("alerts[%d]: %v", i, err)
 		}
@@ -47,7 +50,7 @@ func DecodeAlertmanager(req *Request) ([]signal.Signal, error) {
 	return out, nil
 }
 
-func amAlert(a template.Alert, groupKey string) (signal.Signal, error) {
+func amAlert(req *Request, a template.Alert, groupKey string) (signal.Signal, error) {
 	fp := a.Fingerprint
 	var id string
 	var err error
@@ -87,7 +90,7 @@ func amAlert(a template.Alert, groupKey string) (signal.Signal, error) {
 	case "resolved":
 		s.Status, s.EventTime = signal.StatusResolved, s.EndsAt
 		if s.EventTime.IsZero() {
-			s.EventTime = time.Now().UTC()
+			s.EventTime = receivedAt(req)
 		}
 	default:
 		s.Status, s.EventTime = signal.StatusUnknown, s.StartsAt

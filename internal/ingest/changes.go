@@ -24,10 +24,14 @@ type ChangeEvent struct {
 	Labels          map[string]string `json:"labels"`
 }
 
+// changeTimes are the time fields of a ChangeEvent.
+var changeTimes = []string{"time"}
+
 var changeTypes = map[string]bool{"deploy": true, "rollback": true, "config": true, "flag": true}
 
 // DecodeChanges decodes change events. A change is a point event: its identity is the
-// sender's id, or the service, type, version, commit and time together, so a retried
+// sender's id, so that the progress reports of one change (in_progress, then success)
+// share it, or else the service, type, version, commit and time together, so a retried
 // delivery is stored once.
 func DecodeChanges(req *Request) ([]signal.Signal, error) {
 	var evs []ChangeEvent
@@ -35,10 +39,10 @@ func DecodeChanges(req *Request) ([]signal.Signal, error) {
 	if len(body) > 0 && body[0] == '{' {
 		evs = make([]ChangeEvent, 1)
 		if err := strictJSON(body, &evs[0]); err != nil {
-			return nil, Errorf("decoding change: %v", err)
+			return nil, Errorf("decoding change: %v", timeFieldError(err, body, changeTimes))
 		}
 	} else if err := strictJSON(body, &evs); err != nil {
-		return nil, Errorf("decoding changes: %v", err)
+		return nil, Errorf("decoding changes: %v", timeFieldError(err, body, changeTimes))
 	}
 	if len(evs) == 0 {
 		return nil, Errorf("decoding changes: no change in body")
@@ -65,8 +69,7 @@ func (c ChangeEvent) signal() (signal.Signal, error) {
 		return signal.Signal{}, Errorf("field time is required")
 	}
 	at := c.Time.UTC()
-	fp, err := signal.Identity("changes", c.ID, c.Service, c.Type, c.Version, c.Commit,
-		at.Format(time.RFC3339Nano))
+	fp, err := changeIdentity(c, at)
 	if err != nil {
 		return signal.Signal{}, err
 	}
@@ -84,4 +87,13 @@ func (c ChangeEvent) signal() (signal.Signal, error) {
 			Commit: c.Commit, Author: c.Author, Environment: c.Environment, State: c.State,
 		},
 	}, nil
+}
+
+// changeIdentity is the sender's id when given, else the change's own fields and time.
+func changeIdentity(c ChangeEvent, at time.Time) (string, error) {
+	if c.ID != "" {
+		return signal.Identity("changes", "id", c.ID)
+	}
+	return signal.Identity("changes", c.Service, c.Type, c.Version, c.Commit,
+		at.Format(time.RFC3339Nano))
 }

@@ -68,13 +68,15 @@ func DecodeDatadog(req *Request) ([]signal.Signal, error) {
 		return nil, err
 	}
 	prefixes, name := ddSplitTitle(firstNonEmpty(m.AlertTitle, m.Title))
-	transition := m.AlertTransition
+	transition, scope := m.AlertTransition, m.AlertScope
 	for _, p := range prefixes {
-		if _, ok := ddTransitions[lower(p)]; ok && transition == "" {
-			transition = p
+		word, group := ddTransitionPrefix(p)
+		if _, ok := ddTransitions[lower(word)]; ok {
+			transition = firstNonEmpty(transition, word)
+			scope = firstNonEmpty(scope, group)
 		}
 	}
-	fp, err := m.identity(name)
+	fp, err := m.identity(name, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -98,28 +100,43 @@ func DecodeDatadog(req *Request) ([]signal.Signal, error) {
 		s.EndsAt = s.EventTime
 	}
 	s.Labels = putLabel(s.Labels, "host", m.Hostname)
-	s.Labels = putLabel(s.Labels, "scope", m.AlertScope)
+	s.Labels = putLabel(s.Labels, "scope", scope)
 	s.Labels = putLabel(s.Labels, "event_type", m.EventType)
 	s.Labels = putLabel(s.Labels, "monitor_id", ddMonitorID(m))
 	s.Service = signal.ServiceFromLabels(s.Labels)
 	return []signal.Signal{s}, nil
 }
 
-func (m ddMessage) identity(name string) (string, error) {
+// identity is the monitor and the group: scope is $ALERT_SCOPE, or the group a multi
+// alert monitor puts in its title ("[Triggered on {host:a}] ..."), without which every
+// group of the monitor would be one alert.
+func (m ddMessage) identity(name, scope string) (string, error) {
 	org := ""
 	if m.Org != nil {
 		org = string(m.Org.ID)
 	}
 	if m.AlertID != "" {
 		return signal.Identity("datadog", org, "monitor", string(m.AlertID),
-			firstNonEmpty(m.AggregKey, m.AlertScope))
+			firstNonEmpty(m.AggregKey, scope))
 	}
 	monitor := ddMonitorID(m)
 	if monitor == "" && name == "" {
 		return "", Errorf("datadog webhook has no alert_id, monitor link or title to " +
 			"identify the alert; use the recommended template")
 	}
-	return signal.Identity("datadog", org, "monitor", monitor, "title", name)
+	return signal.Identity("datadog", org, "monitor", monitor, "title", name,
+		named("scope", scope))
+}
+
+// ddTransitionPrefix splits a title prefix "Triggered on {host:a,env:b}" into the
+// transition and the group "host:a,env:b"; a prefix without " on " is all transition.
+func ddTransitionPrefix(p string) (string, string) {
+	word, group, ok := strings.Cut(p, " on ")
+	if !ok {
+		return strings.TrimSpace(p), ""
+	}
+	group = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(group), "{"), "}")
+	return strings.TrimSpace(word), strings.TrimSpace(group)
 }
 
 func ddMonitorID(m ddMessage) string {

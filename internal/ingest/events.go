@@ -2,6 +2,9 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
 	"time"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
@@ -34,10 +37,10 @@ func DecodeEvents(req *Request) ([]signal.Signal, error) {
 	if len(body) > 0 && body[0] == '{' {
 		evs = make([]Event, 1)
 		if err := strictJSON(body, &evs[0]); err != nil {
-			return nil, Errorf("decoding event: %v", err)
+			return nil, Errorf("decoding event: %v", timeFieldError(err, body, eventTimes))
 		}
 	} else if err := strictJSON(body, &evs); err != nil {
-		return nil, Errorf("decoding events: %v", err)
+		return nil, Errorf("decoding events: %v", timeFieldError(err, body, eventTimes))
 	}
 	if len(evs) == 0 {
 		return nil, Errorf("decoding events: no event in body")
@@ -143,4 +146,76 @@ func eventStatus(v string) (signal.Status, error) {
 		return signal.StatusAcknowledged, nil
 	}
 	return "", Errorf("field status: unknown status %q", v)
+}
+
+// eventTimes are the time fields of an Event.
+var eventTimes = []string{"starts_at", "ends_at", "time"}
+
+// timeFieldError names the field behind a JSON decoding error of a time.Time, which
+// encoding/json reports without it ("parsing time "x" as ..."). It looks for the first of
+// the named fields, at any depth, whose value is neither null nor an RFC 3339 string, and
+// prefixes its path; other errors are returned unchanged.
+func timeFieldError(err error, body []byte, fields []string) error {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return err
+	}
+	if path := badTimePath(v, "", fields); path != "" {
+		return fmt.Errorf("field %s: %w", path, err)
+	}
+	return err
+}
+
+// badTimePath walks a decoded JSON value, objects in key order, for a named time field
+// that time.Time would refuse, and returns its path ("alerts[0].startsAt").
+func badTimePath(v any, path string, fields []string) string {
+	switch x := v.(type) {
+	case []any:
+		for i, e := range x {
+			if p := badTimePath(e, fmt.Sprintf("%s[%d]", path, i), fields); p != "" {
+				return p
+			}
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			if isTimeField(k, fields) && !validJSONTime(x[k]) {
+				return p
+			}
+			if q := badTimePath(x[k], p, fields); q != "" {
+				return q
+			}
+		}
+	}
+	return ""
+}
+
+func isTimeField(k string, fields []string) bool {
+	for _, f := range fields {
+		if k == f {
+			return true
+		}
+	}
+	return false
+}
+
+// validJSONTime reports whether time.Time's JSON decoding takes v: null or RFC 3339.
+func validJSONTime(v any) bool {
+	if v == nil {
+		return true
+	}
+	s, ok := v.(string)
+	if !ok {
+		return false
+	}
+	_, err := time.Parse(time.RFC3339, s)
+	return err == nil
 }

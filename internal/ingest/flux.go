@@ -103,10 +103,14 @@ func fluxCommit(revision string) string {
 	return ""
 }
 
+// fluxState maps an event's severity and reason. A severity other than info and error
+// (trace, or a future word) is kept as the state, lower-cased, not read as a success.
 func fluxState(e fluxEvent) string {
-	switch {
-	case lower(e.Severity) == "error":
+	switch sev := lower(e.Severity); {
+	case sev == "error":
 		return "failure"
+	case sev != "info" && sev != "":
+		return sev
 	case strings.Contains(e.Reason, "Progressing"), e.Reason == "DependencyNotReady":
 		return "in_progress"
 	}

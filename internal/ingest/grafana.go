@@ -112,13 +112,18 @@ func grafanaIdentity(a grafanaAlert, org string) (string, error) {
 	if a.Fingerprint != "" {
 		return signal.Identity("grafana", org, a.Fingerprint)
 	}
-	labels := map[string]string{"__org": org}
+	// The organisation alone must not identify: every alert without a fingerprint and
+	// with only empty labels would merge into one.
+	labels := map[string]string{}
 	for k, v := range a.Labels {
-		labels[k] = v
+		if v != "" {
+			labels[k] = v
+		}
 	}
-	if len(a.Labels) == 0 {
+	if len(labels) == 0 {
 		return "", Errorf("alert has neither fingerprint nor labels")
 	}
+	labels["__org"] = org
 	return signal.LabelsIdentity("grafana", labels)
 }
 

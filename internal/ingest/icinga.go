@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
@@ -129,7 +130,12 @@ func (e icingaEvent) signal(req *Request) (signal.Signal, bool, error) {
 	return s, true, nil
 }
 
+// status maps the event. A state number outside the host or service enum is unknown,
+// whatever its state type: it is no state Icinga 2 defines, so it must not page.
 func (e icingaEvent) status() signal.Status {
+	if word, _ := e.stateWord(); strings.HasPrefix(word, "STATE_") {
+		return signal.StatusUnknown
+	}
 	switch {
 	case *e.State == 0:
 		return signal.StatusResolved

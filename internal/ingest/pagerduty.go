@@ -135,7 +135,18 @@ func (e pdEvent) identity() (string, error) {
 		return "", Errorf("trigger has no dedup_key and no payload source, component, " +
 			"group or class to identify it")
 	}
-	return signal.Identity("pagerduty", scope, p.Source, p.Component, p.Group, p.Class)
+	// Each part is named: signal.Identity skips empty parts, so unnamed, source "db"
+	// with component "x" would be the same alert as source "db" with group "x".
+	return signal.Identity("pagerduty", scope, named("source", p.Source),
+		named("component", p.Component), named("group", p.Group), named("class", p.Class))
+}
+
+// named is "k=v" for an identity part, or "" when v is empty so that the part is skipped.
+func named(k, v string) string {
+	if v == "" {
+		return ""
+	}
+	return k + "=" + v
 }
 
 // pdDetail reads a string field from custom_details when it is an object.
