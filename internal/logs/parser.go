@@ -219,8 +219,11 @@ func (p *Parser) hash(toks []string) uint64 {
 // template into several, which is most of what Proxifier and Linux lose on Loghub.
 
 // match finds the most similar template of the same word count: first among those filed
-// under the same first word (or Wildcard), then, bounded, among all of that count, so a
-// variable first word does not split a template.
+// under the same first word (or Wildcard), then, when the line's first word is masked,
+// bounded, among all of that count, so a variable first word does not split a template.
+// A constant first word is a key, as in Drain's prefix tree: "tickTime set to 2000" and
+// "initLimit set to 10" are different events, and judging them by their other words
+// merged them into "<*> set to <*>", then pulled in "Snapshotting: 0x1 to /x" as well.
 func (p *Parser) match(toks []string) *Template {
 	b := p.buckets[len(toks)]
 	if b == nil {
@@ -238,6 +241,9 @@ func (p *Parser) match(toks []string) *Template {
 	}
 	if best != nil && bestSim >= p.similarity {
 		return best
+	}
+	if len(toks) > 0 && !p.tok.masked[0] {
+		return nil
 	}
 	n := 0
 	for i := len(b.all) - 1; i >= 0 && n < maxScan; i-- {

@@ -27,6 +27,14 @@ func TestParserGroups(t *testing.T) {
 				"[instance: <*>] VM Started (Lifecycle Event)"}},
 		{"different lengths stay apart", []string{"a b c", "a b c d"},
 			[]string{"a b c", "a b c d"}},
+		{"a constant first word keys the template", []string{
+			"tickTime set to 2000", "maxClientCnxns set to 60", "syncLimit set to 5",
+			"initLimit set to 10", "globalOutstandingLimit set to 1000"},
+			[]string{"tickTime set to <*>", "maxClientCnxns set to <*>", "syncLimit set to <*>",
+				"initLimit set to <*>", "globalOutstandingLimit set to <*>"}},
+		{"a masked first word does not", []string{"10.0.0.1 connected ok",
+			"alice@10.0.0.2 connected ok"},
+			[]string{"<*> connected ok", "<*> connected ok"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
