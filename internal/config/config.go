@@ -34,6 +34,8 @@ type Config struct {
 	Detect detect.Config `yaml:"detect"`
 	// Logs tunes log template mining and log signals.
 	Logs logs.Config `yaml:"logs"`
+	// Kube configures the Kubernetes watcher.
+	Kube Kube `yaml:"kube"`
 	// Pull lists Prometheus servers to query for series, for setups without remote_write.
 	Pull []pull.Config `yaml:"pull"`
 	// SnapshotEvery is how often detector and miner state is saved, besides at shutdown.

@@ -210,6 +210,7 @@ func (w *walker) validate(cfg *Config) Problems {
 	}
 	checkServices(cfg.Services, bad)
 	checkSources(cfg, bad)
+	cfg.Kube.check(bad)
 	checkStage("detect", cfg.Detect.Defaults().Validate(), bad)
 	checkStage("logs", cfg.Logs.Validate(), bad)
 	for i, p := range cfg.Pull {
