@@ -3,12 +3,18 @@ package ingest
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+	"text/template"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -653,4 +659,199 @@ func TestAlertmanagerResolveWithoutEnd(t *testing.T) {
 	if !sigs[0].EventTime.Equal(srcNow) {
 		t.Errorf("event time %v, want the delivery time %v", sigs[0].EventTime, srcNow)
 	}
+}
+
+// TestDocsCoverEverySource keeps docs/sources/ true to Sources(): a page per source that
+// names its route, linked from the index.
+func TestDocsCoverEverySource(t *testing.T) {
+	index := readDoc(t, "README.md")
+	for _, s := range Sources() {
+		page := readDoc(t, s.Name+".md")
+		if !strings.Contains(page, "`POST /api/v1/ingest/"+s.Name+"`") {
+			t.Errorf("docs/sources/%s.md does not name its route", s.Name)
+		}
+		if !strings.Contains(index, "("+s.Name+".md)") {
+			t.Errorf("docs/sources/README.md does not link %s.md", s.Name)
+		}
+	}
+}
+
+// TestDatadogDocTemplate fills the recommended template of docs/sources/datadog.md the way
+// Datadog does and checks identity and status across a multi alert's notifications.
+func TestDatadogDocTemplate(t *testing.T) {
+	tmpl := docTemplate(t, "datadog.md")
+	render := func(transition, group, eventID string) signal.Signal {
+		t.Helper()
+		title := "[" + transition + " on {" + group + "}] Disk full"
+		vars := map[string]string{
+			"$ID":               eventID,
+			"$LAST_UPDATED":     "1714557600000",
+			"$DATE":             "1714557600000",
+			"$EVENT_TYPE":       "query_alert_monitor",
+			"$EVENT_TITLE":      title,
+			"$EVENT_MSG":        `%%%\nDisk \"/\" is 97% full\n%%%`,
+			"$ORG_ID":           "11",
+			"$ORG_NAME":         "example",
+			"$ALERT_ID":         "4242",
+			"$ALERT_TRANSITION": transition,
+			"$AGGREG_KEY":       "agg-" + group,
+			"$ALERT_CYCLE_KEY":  "cycle-" + group,
+			"$ALERT_SCOPE":      group,
+			"$ALERT_PRIORITY":   "P2",
+			"$ALERT_TITLE":      title,
+			"$HOSTNAME":         "web-1",
+			"$TAGS":             "env:prod,service:web",
+		}
+		body := fillDollarVars(t, tmpl, vars)
+		sigs, err := DecodeDatadog(&Request{Body: body, Received: srcNow})
+		if err != nil || len(sigs) != 1 {
+			t.Fatalf("decoding the doc template: %d signals, %v\n%s", len(sigs), err, body)
+		}
+		return sigs[0]
+	}
+	a := render("Triggered", "host:a", "1")
+	r := render("Recovered", "host:a", "2")
+	b := render("Triggered", "host:b", "3")
+	if a.Status != signal.StatusFiring || r.Status != signal.StatusResolved {
+		t.Errorf("statuses %s, %s; want firing, resolved", a.Status, r.Status)
+	}
+	if a.Fingerprint != r.Fingerprint || a.Fingerprint == b.Fingerprint {
+		t.Errorf("fingerprints a %s, a recovered %s, b %s: want a twice, b apart",
+			a.Fingerprint, r.Fingerprint, b.Fingerprint)
+	}
+	if a.Service != "web" || a.Severity != signal.SeverityError || a.Name != "Disk full" ||
+		a.NativeID != "cycle-host:a" || !a.EventTime.Equal(time.UnixMilli(1714557600000)) {
+		t.Errorf("got service %q severity %s name %q native id %q time %v", a.Service,
+			a.Severity, a.Name, a.NativeID, a.EventTime)
+	}
+}
+
+// TestArgoCDDocTemplate renders the webhook body of docs/sources/argocd.md with Go's
+// text/template, as Argo CD does (toJson as Sprig defines it), and decodes it.
+func TestArgoCDDocTemplate(t *testing.T) {
+	body := argoBodyTemplate(t, docTemplate(t, "argocd.md"))
+	tmpl, err := template.New("cerebro").Funcs(template.FuncMap{
+		"toJson": func(v any) string { b, _ := json.Marshal(v); return string(b) },
+	}).Parse(body)
+	if err != nil {
+		t.Fatalf("parsing the doc template: %v", err)
+	}
+	const rev = "0123456789abcdef0123456789abcdef01234567"
+	app := func(phase, health string, op bool) map[string]any {
+		status := map[string]any{
+			"sync":   map[string]any{"status": "Synced", "revision": rev},
+			"health": map[string]any{"status": health},
+		}
+		if op {
+			status["operationState"] = map[string]any{
+				"phase":      phase,
+				"startedAt":  "2024-05-01T10:00:00Z",
+				"finishedAt": "2024-05-01T10:01:30Z",
+				"message":    "successfully synced \"payments\"\n(all tasks run)",
+				"syncResult": map[string]any{"revision": rev},
+			}
+		}
+		return map[string]any{
+			"metadata": map[string]any{"name": "payments", "namespace": "argocd"},
+			"spec": map[string]any{"project": "default",
+				"destination": map[string]any{"namespace": "prod",
+					"server": "https://kubernetes.default.svc"},
+				"source": map[string]any{"repoURL": "https://git.example.com/deploy.git"}},
+			"status": status,
+		}
+	}
+	decode := func(a map[string]any) signal.Signal {
+		t.Helper()
+		var out bytes.Buffer
+		if err := tmpl.Execute(&out, map[string]any{"app": a,
+			"context": map[string]any{}}); err != nil {
+			t.Fatalf("rendering: %v", err)
+		}
+		sigs, err := DecodeArgoCD(&Request{Body: out.Bytes(), Received: srcNow})
+		if err != nil || len(sigs) != 1 {
+			t.Fatalf("decoding the rendered template: %d signals, %v\n%s", len(sigs), err,
+				out.Bytes())
+		}
+		return sigs[0]
+	}
+	done := decode(app("Succeeded", "Healthy", true))
+	c := done.Change
+	if c.State != "success" || c.Commit != rev || c.Environment != "prod" ||
+		done.Service != "payments" || done.Labels["cluster"] != "https://kubernetes.default.svc" ||
+		!done.EventTime.Equal(time.Date(2024, 5, 1, 10, 1, 30, 0, time.UTC)) {
+		t.Errorf("sync succeeded: %+v %+v", done, c)
+	}
+	degraded := decode(app("", "Degraded", false))
+	if degraded.Change.State != "degraded" || degraded.Fingerprint != done.Fingerprint {
+		t.Errorf("degraded without an operation: state %q fingerprint %s, want degraded %s",
+			degraded.Change.State, degraded.Fingerprint, done.Fingerprint)
+	}
+}
+
+// readDoc reads a page of docs/sources.
+func readDoc(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "sources", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// docTemplate is the fenced block that follows "<!-- cerebro:template -->" in a page.
+func docTemplate(t *testing.T, page string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(readDoc(t, page), "<!-- cerebro:template -->")
+	if !ok {
+		t.Fatalf("%s has no cerebro:template marker", page)
+	}
+	_, rest, _ = strings.Cut(rest, "```")
+	_, rest, _ = strings.Cut(rest, "\n") // the fence's language tag
+	block, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatalf("%s: the template block is not closed", page)
+	}
+	return block
+}
+
+// argoBodyTemplate is the indented block under "body: |" in the Argo CD ConfigMap.
+func argoBodyTemplate(t *testing.T, configMap string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(configMap, "body: |\n")
+	if !ok {
+		t.Fatal("argocd.md template has no webhook body")
+	}
+	var lines []string
+	indent := ""
+	for _, l := range strings.Split(rest, "\n") {
+		trimmed := strings.TrimLeft(l, " ")
+		if indent == "" {
+			indent = l[:len(l)-len(trimmed)]
+		}
+		if !strings.HasPrefix(l, indent) {
+			break
+		}
+		lines = append(lines, strings.TrimPrefix(l, indent))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fillDollarVars substitutes Datadog-style $VARIABLES, JSON-escaping the values as they
+// sit inside JSON strings, and fails if the template uses one the test does not define.
+func fillDollarVars(t *testing.T, tmpl string, vars map[string]string) []byte {
+	t.Helper()
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool { return len(names[i]) > len(names[j]) })
+	var pairs []string
+	for _, k := range names {
+		pairs = append(pairs, k, vars[k])
+	}
+	out := strings.NewReplacer(pairs...).Replace(tmpl)
+	if i := strings.Index(out, "\"$"); i >= 0 {
+		t.Fatalf("template variable with no test value at %q", clip(out[i:], 30))
+	}
+	return []byte(out)
 }
