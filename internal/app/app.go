@@ -167,5 +167,5 @@ func (a *App) buildStages(st *store.Store, graph *topology.Graph) error {
 		p := pull.New(pc, series, a.log, a.reg)
 		a.runners = append(a.runners, p.Run)
 	}
-	return nil
+	return a.addKube()
 }
