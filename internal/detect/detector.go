@@ -227,7 +227,7 @@ func (d *Detector) learn(sp spos, v, z, spread, surprise float64) {
 		resid = max(-clipZ, min(clipZ, z)) * base
 	}
 	d.level += alpha * resid
-	d.season.learn(sp, v-d.level, base, float64(d.dt))
+	d.season.learn(sp, v, v-d.level, base, float64(d.dt))
 	aScale := max(1/float64(d.n), alphaScale)
 	if quiet {
 		d.mad += aScale * (math.Abs(resid) - d.mad)

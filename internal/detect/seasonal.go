@@ -23,7 +23,8 @@ const (
 // once a full day has been seen and it explains a good part of the variance (its squared
 // error is below seasonOn times that of the plain level).
 //
-// Limits: one period (a day); weekly shapes show as daily-profile error.
+// Limits: one period (a day), plus a per-weekday offset (weekly.go); a weekly change of
+// shape, not of level, shows as profile error.
 type seasonal struct {
 	bins    [dayBins]float32
 	counts  [dayBins]uint16 // samples each bin has learned from, up to maxUint16
@@ -34,6 +35,7 @@ type seasonal struct {
 	errStep float32 // recent squared deviation from level + stepped profile
 	active  bool
 	steps   bool // read the profile as steps rather than interpolated
+	week    weekly
 }
 
 func (s *seasonal) init(t int64) { s.start = t }
@@ -42,6 +44,7 @@ func (s *seasonal) init(t int64) { s.start = t }
 // weight of the second. Step computes it once per sample.
 type spos struct {
 	h, b0, b1 int
+	dow       int // day of the week, 0 on Thursdays (the Unix epoch's)
 	f         float64
 	t         int64
 }
@@ -64,7 +67,11 @@ func (s *seasonal) pos(t int64) spos {
 	if b1 == dayBins {
 		b1 = 0
 	}
-	return spos{h: h, b0: b0, b1: b1, f: x - float64(b0), t: t}
+	dow := int((t / day) % 7)
+	if dow < 0 {
+		dow += 7
+	}
+	return spos{h: h, b0: b0, b1: b1, dow: dow, f: x - float64(b0), t: t}
 }
 
 func (s *seasonal) mean() float64 { return float64(s.sum) / dayBins }
@@ -88,15 +95,15 @@ func (s *seasonal) profile(p spos) float64 {
 // at is the seasonal part of the prediction: the profile when active, else 0.
 func (s *seasonal) at(p spos) float64 {
 	if !s.active {
-		return 0
+		return s.week.at(p)
 	}
-	return s.profile(p)
+	return s.profile(p) + s.week.at(p)
 }
 
-// learn updates the profile with dev = value − level, clipped to within four spreads of
+// learn updates the profile with dev = value − level (v is the value), clipped to within four spreads of
 // the profile so that an anomaly does not become part of the daily shape. dtSec is the
 // series' typical interval: each bin keeps about three days of memory whatever the rate.
-func (s *seasonal) learn(sp spos, dev, spread, dtSec float64) {
+func (s *seasonal) learn(sp spos, v, dev, spread, dtSec float64) {
 	mean := s.mean()
 	stp := float64(s.bins[sp.h]) - mean
 	lin := (1-sp.f)*float64(s.bins[sp.b0]) + sp.f*float64(s.bins[sp.b1]) - mean
@@ -104,7 +111,9 @@ func (s *seasonal) learn(sp spos, dev, spread, dtSec float64) {
 	if s.steps {
 		p = stp
 	}
-	dev = max(p-4*spread, min(p+4*spread, dev))
+	wk := s.week.at(sp)
+	s.week.learn(sp, v-p, spread, dtSec, s.start)
+	dev = max(p-4*spread, min(p+4*spread, dev-wk))
 
 	// A bin is the plain mean of its samples until it holds three days' worth, then an
 	// exponential mean over about three days: a young profile must not start at zero and

@@ -69,6 +69,17 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.f32(&s.errStep)
 	v.flag(&s.active)
 	v.flag(&s.steps)
+	w := &s.week
+	v.f64(&w.ref)
+	v.u32(&w.n)
+	for i := range w.days {
+		v.f32(&w.days[i])
+		v.u16(&w.counts[i])
+	}
+	for _, f := range []*float32{&w.sum, &w.errRef, &w.errWk} {
+		v.f32(f)
+	}
+	v.flag(&w.on)
 	for i := range d.recur.tod {
 		v.u16(&d.recur.tod[i])
 		v.u16(&d.recur.day[i])
