@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -14,6 +15,13 @@ import (
 // warningsOnly asks the API server for Warning events only: Normal events are most of a
 // cluster's events and the watcher has no use for them.
 const warningsOnly = "type=" + corev1.EventTypeWarning
+
+// syncWarnEvery is how often a watcher whose caches are not synced says so; stopTimeout
+// bounds the wait for the informers at shutdown.
+const (
+	syncWarnEvery = 30 * time.Second
+	stopTimeout   = 5 * time.Second
+)
 
 // factories builds, per namespace, one informer factory for the workloads and one for
 // Warning events (the field selector cannot be given to the workload lists), and
@@ -75,12 +83,45 @@ func (w *Watcher) register(infs map[string]cache.SharedIndexInformer,
 }
 
 // waitSynced closes Synced once every handler has been given its informer's first list.
+// Until then it warns every syncWarnEvery: an API server that cannot be reached makes the
+// informers retry quietly, and this is the only sign of it in the log.
 func (w *Watcher) waitSynced(ctx context.Context) {
-	if !cache.WaitForCacheSync(ctx.Done(), w.handlersSynced...) {
-		return
+	var waited time.Duration
+	for {
+		wctx, cancel := context.WithTimeout(ctx, syncWarnEvery)
+		ok := cache.WaitForCacheSync(wctx.Done(), w.handlersSynced...)
+		cancel()
+		if ok {
+			w.log.Info("kubernetes caches synced")
+			close(w.synced)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		waited += syncWarnEvery
+		w.log.Warn("kubernetes caches not synced yet; is the API server reachable?",
+			"duration", waited)
 	}
-	w.log.Info("kubernetes caches synced")
-	close(w.synced)
+}
+
+// shutdown stops the informers, waiting at most stopTimeout: a reflector backing off
+// from an unreachable API server sleeps without looking at its context, and shutdown
+// should not wait for it.
+func (w *Watcher) shutdown(factories []informers.SharedInformerFactory) {
+	done := make(chan struct{})
+	go func() {
+		for _, f := range factories {
+			f.Shutdown()
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(stopTimeout):
+		w.log.Warn("kubernetes informers still stopping; not waiting", "duration",
+			stopTimeout)
+	}
 }
 
 // stripManagedFields drops the server-side-apply bookkeeping, often the largest part of

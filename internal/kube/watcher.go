@@ -85,9 +85,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 
 	// A callback waiting on a full queue must give up before the informers can stop.
 	w.closeStop()
-	for _, f := range factories {
-		f.Shutdown()
-	}
+	w.shutdown(factories)
 	w.flush(ctx)
 	return nil
 }

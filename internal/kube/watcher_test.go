@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"testing"
@@ -10,8 +11,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes/fake"
 	clienttesting "k8s.io/client-go/testing"
@@ -181,5 +184,42 @@ func TestRestartRepeatsNoHistory(t *testing.T) {
 	}
 	if n := len(sink2); n != 0 {
 		t.Errorf("%d more signals after the new rollout", n)
+	}
+}
+
+// TestForbiddenIsCountedAndRetried is a missing RBAC grant: every list and watch is
+// refused. The watcher counts and logs the failures, keeps running, and stops cleanly.
+func TestForbiddenIsCountedAndRetried(t *testing.T) {
+	client := fake.NewClientset()
+	forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "deployments"}, "",
+		errors.New(`cannot list resource "deployments"`))
+	client.PrependReactor("list", "*", func(clienttesting.Action) (bool, runtime.Object,
+		error) {
+		return true, nil, forbidden
+	})
+	client.PrependWatchReactor("*", func(clienttesting.Action) (bool, watch.Interface,
+		error) {
+		return true, nil, forbidden
+	})
+	w, _ := newTestWatcher(t, client)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for testutil.ToFloat64(w.m.watchErrors) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if testutil.ToFloat64(w.m.watchErrors) == 0 {
+		t.Error("no list or watch failure was counted")
+	}
+	select {
+	case <-w.Synced():
+		t.Error("caches synced though every list was refused")
+	default:
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
 	}
 }
