@@ -128,12 +128,15 @@ func (m *Miner) observe(l *signal.LogLine, out []signal.Signal) []signal.Signal 
 	}
 	prevLast := t.LastSeen
 	t.note(l, at, sev, m.cfg.Examples, isNew)
-	text := t.TextFor(s.p.tok.words)
 
+	// The text is rendered only for a signal: for a line of another word count than its
+	// template it takes an alignment.
 	if isNew && sev.Rank() >= m.cfg.NewTemplateSeverity.Rank() && m.warm(s, at) {
+		text := t.TextFor(s.p.tok.words)
 		out = append(out, m.newSignal(s, t, text, ReasonNewTemplate, sev, at))
 	}
 	if m.afterDeploy(s, t, sev, at, prevLast) {
+		text := t.TextFor(s.p.tok.words)
 		out = append(out, m.newSignal(s, t, text, ReasonAfterDeploy, sev, at))
 	}
 	return out

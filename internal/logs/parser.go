@@ -21,6 +21,7 @@ type Template struct {
 	idx    int    // position in Parser.all; -1 once evicted
 	lenKey int
 	first  string // the first-word key it is filed under
+	akey   string // the first-word key of the index across lengths; "" when not indexed
 	used   uint64 // Parser.seq at the last line, for eviction
 	// vals holds, per generalized position, the distinct plain words seen there; a
 	// position with a few distinct words keeps them as constants (see TextFor).
@@ -93,13 +94,17 @@ func (t *Template) low(i int) bool {
 
 // TextFor renders the template as it reads for one line's words (from Parser.Words):
 // positions that only ever held a few plain words show the line's word.
+// A line of another word count, taken by an alignment (align.go), is aligned again.
 func (t *Template) TextFor(words []string) string {
-	if t.vals == nil || len(words) != len(t.tokens) {
+	if t.vals == nil {
 		return t.Text()
+	}
+	if len(words) != len(t.tokens) {
+		words = t.lineWords(words)
 	}
 	toks := make([]string, len(t.tokens))
 	for i, w := range t.tokens {
-		if w == Wildcard && t.low(i) {
+		if w == Wildcard && t.low(i) && words[i] != "" {
 			w = words[i]
 		}
 		toks[i] = w
@@ -123,7 +128,9 @@ type Parser struct {
 
 	seed    maphash.Seed
 	buckets map[int]*bucket
-	seen    map[uint64]*Template // masked-sequence hash to template: the fast path
+	seen    map[uint64]*Template   // masked-sequence hash to template: the fast path
+	byFirst map[string][]*Template // first word to templates of any length (align.go)
+	dp      []int32                // alignment table, reused
 	all     []*Template
 	seq     uint64
 	rnd     uint64
@@ -157,6 +164,7 @@ func NewParser(cfg Config, service string) (*Parser, error) {
 		seed:         maphash.MakeSeed(),
 		buckets:      make(map[int]*bucket),
 		seen:         make(map[uint64]*Template),
+		byFirst:      make(map[string][]*Template),
 		rnd:          0x9e3779b97f4a7c15,
 	}, nil
 }
@@ -181,19 +189,26 @@ func (p *Parser) Add(msg string) (*Template, bool) {
 	}
 	p.seq++
 	h := p.hash(toks)
-	if t := p.seen[h]; t != nil && t.idx >= 0 && len(t.tokens) == len(toks) {
-		p.noteVals(t, toks)
+	if t := p.seen[h]; t != nil && t.idx >= 0 {
+		if len(t.tokens) == len(toks) {
+			p.noteVals(t, toks)
+		}
 		t.Count++
 		t.used = p.seq
 		return t, false
 	}
 
 	t := p.match(toks)
-	isNew := t == nil
-	if isNew {
-		t = p.create(toks)
-	} else {
+	isNew := false
+	switch {
+	case t != nil:
 		p.generalize(t, toks)
+	default:
+		if t = p.alignMatch(toks); t != nil {
+			p.mergeAligned(t, toks)
+		} else {
+			t, isNew = p.create(toks), true
+		}
 	}
 	if len(p.seen) >= 4*p.maxTemplates {
 		clear(p.seen)
@@ -213,10 +228,6 @@ func (p *Parser) hash(toks []string) uint64 {
 	}
 	return h.Sum64()
 }
-
-// TODO: templates of different word counts are never merged; a variable that spans a
-// varying number of words ("0 bytes sent" / "1190 bytes (1.16 KB) sent") splits one
-// template into several, which is most of what Proxifier and Linux lose on Loghub.
 
 // match finds the most similar template of the same word count: first among those filed
 // under the same first word (or Wildcard), then, when the line's first word is masked,
@@ -240,7 +251,7 @@ func (p *Parser) match(toks []string) *Template {
 		}
 	}
 	if best != nil && bestSim >= p.similarity {
-		return best
+		return p.unshifted(best, toks)
 	}
 	if len(toks) > 0 && !p.tok.masked[0] {
 		return nil
@@ -251,7 +262,25 @@ func (p *Parser) match(toks []string) *Template {
 		best, bestSim, bestPar = p.better(b.all[i], toks, best, bestSim, bestPar)
 	}
 	if best != nil && bestSim >= p.similarity {
-		return best
+		return p.unshifted(best, toks)
+	}
+	return nil
+}
+
+// unshifted returns t unless the line shares more constant words with it in order than
+// at the same places: then a variable of varying length has shifted the words ("bytes
+// sent, 9 bytes (1 KB) received" against "bytes (1 KB) sent, 9 bytes received"), and
+// merging word by word would turn the shared words into variables. Such a line is left
+// to the alignment.
+func (p *Parser) unshifted(t *Template, toks []string) *Template {
+	same := 0
+	for i, w := range t.tokens {
+		if anchor(w, toks[i]) {
+			same++
+		}
+	}
+	if same == constants(t.tokens) || p.lcs(t.tokens, toks) == same {
+		return t
 	}
 	return nil
 }
@@ -356,6 +385,15 @@ func (p *Parser) file(t *Template) {
 	}
 	b.byFirst[t.first] = append(b.byFirst[t.first], t)
 	b.all = append(b.all, t)
+
+	if t.akey == "" && len(t.tokens) > 0 {
+		if _, ok := p.byFirst[t.tokens[0]]; ok || len(p.byFirst) < maxFirstKeys {
+			t.akey = t.tokens[0]
+		}
+	}
+	if t.akey != "" {
+		p.byFirst[t.akey] = append(p.byFirst[t.akey], t)
+	}
 }
 
 // evict drops the least recently used of a few sampled templates: an approximate LRU
@@ -387,6 +425,12 @@ func (p *Parser) remove(t *Template) {
 	b.byFirst[t.first] = without(b.byFirst[t.first], t)
 	if len(b.byFirst[t.first]) == 0 {
 		delete(b.byFirst, t.first)
+	}
+	if t.akey != "" {
+		p.byFirst[t.akey] = without(p.byFirst[t.akey], t)
+		if len(p.byFirst[t.akey]) == 0 {
+			delete(p.byFirst, t.akey)
+		}
 	}
 }
 

@@ -57,9 +57,13 @@ func (t *tokenizer) tokens(msg string) []string {
 // memory and the common unmasked case allocates nothing.
 func (t *tokenizer) mask(w string) (string, bool) {
 	last := len(t.words) - 1
-	if t.mk.flags&flagSizes != 0 && last >= 0 && t.words[last] == Wildcard {
+	if t.mk.flags&flagSizes != 0 && last >= 0 && valueOnly(t.words[last]) {
 		if n := unitPrefix(w); n > 0 {
-			t.buf = append(append(t.buf[:0], Wildcard...), w[n:]...)
+			// "(1.16 KB)" reads "(<*>)": the unit joins the value before it, whatever
+			// punctuation wraps them.
+			prev := t.words[last]
+			t.words, t.masked = t.words[:last], t.masked[:last]
+			t.buf = append(append(t.buf[:0], prev...), w[n:]...)
 			return t.internBuf(), true
 		}
 	}
@@ -93,4 +97,22 @@ func (t *tokenizer) push(w string, masked bool) {
 	}
 	t.words = append(t.words, w)
 	t.masked = append(t.masked, masked)
+}
+
+// valueOnly reports a word made of variables and delimiters only, such as "<*>", "(<*>"
+// or "<*>:<*>".
+func valueOnly(w string) bool {
+	found := false
+	for i := 0; i < len(w); {
+		if len(w)-i >= len(Wildcard) && w[i:i+len(Wildcard)] == Wildcard {
+			i += len(Wildcard)
+			found = true
+			continue
+		}
+		if !delimiter(w[i]) {
+			return false
+		}
+		i++
+	}
+	return found
 }
