@@ -271,7 +271,7 @@ var topDomains = map[string]bool{
 	"local": true, "internal": true, "cluster": true,
 }
 
-// isHost reports a dotted name followed by a port, or a lower-case name of three or more
+// isHost reports a lower-case dotted name followed by a port, or a lower-case name of three or more
 // labels under a common top-level domain. Java class names (org.apache.X) end in a class,
 // not a domain, and stay constant.
 func isHost(seg string, portNext bool) bool {
@@ -280,7 +280,8 @@ func isHost(seg string, portNext bool) bool {
 		return false
 	}
 	if portNext {
-		return true
+		// Host names are written in lower case; "state.clipTopAmount:180" is a field.
+		return strings.IndexFunc(seg, func(r rune) bool { return r >= 'A' && r <= 'Z' }) < 0
 	}
 	return strings.Count(seg, ".") >= 2 && topDomains[seg[dot+1:]]
 }

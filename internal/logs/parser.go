@@ -314,6 +314,9 @@ func (p *Parser) similar(tpl, toks []string) (float64, int) {
 			}
 			continue
 		}
+		if kt, kl := keyOf(tw), keyOf(lw); kt != "" && kl != "" && kt != kl {
+			return 0, par
+		}
 		n++
 	}
 	if n == 0 {
@@ -462,4 +465,15 @@ func templateID(h uint64) string {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], h)
 	return hex.EncodeToString(b[:])
+}
+
+// keyOf returns the name in a "name=value" or "name:value" word ("uid" of "uid=0"), or
+// "" when the word has none. Two such words naming different things ("num=20,flags=62"
+// and "topActivity=X") are never one event's variable, however alike the rest of the line.
+func keyOf(w string) string {
+	k := strings.IndexAny(w, "=:")
+	if k <= 0 || k == len(w)-1 || !isLetter(w[k-1]) {
+		return ""
+	}
+	return w[:k]
 }

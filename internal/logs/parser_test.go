@@ -50,6 +50,13 @@ func TestParserGroups(t *testing.T) {
 			[]string{`<*> "GET <*>" status: <*> len: <*> time: <*>`,
 				`<*> "POST <*>" status: <*> len: <*> time: <*>`,
 				`<*> "GET <*>" status: <*> len: <*> time: <*>`}},
+		{"words naming different keys are different events", []string{
+			"getRecentTasks: num=20,flags=62,totalTasks=46",
+			"getRecentTasks: topActivity=ComponentInfo{com.x/com.x.Main}",
+			"getRecentTasks: num=21,flags=62,totalTasks=47"},
+			[]string{"getRecentTasks: num=<*>,flags=<*>,totalTasks=<*>",
+				"getRecentTasks: topActivity=ComponentInfo{com.x/com.x.Main}",
+				"getRecentTasks: num=<*>,flags=<*>,totalTasks=<*>"}},
 		{"a constant first word keys the template", []string{
 			"tickTime set to 2000", "maxClientCnxns set to 60", "syncLimit set to 5",
 			"initLimit set to 10", "globalOutstandingLimit set to 1000"},
