@@ -23,21 +23,26 @@ configuration for all systems, and report per system and on average: grouping ac
 parsing accuracy (exact template match), F1 of template accuracy and lines per second.
 
 Systems are found by folder layout under --data: <System>/<System>_2k.log_structured.csv,
-or with --corrected the Loghub-2.0 <System>_2k.log_structured_corrected.csv files.`
+or with --corrected the Loghub-2.0 <System>_2k.log_structured_corrected.csv files.
+With --raw the miner reads the raw <System>_2k.log lines, as the live ingest path does,
+and strips their headers itself (logs.SplitHeader); the labels stay the same.`
 
 func evalLoghubCmd() *cobra.Command {
 	var data string
-	var corrected, asJSON bool
+	var corrected, raw, asJSON bool
 	c := &cobra.Command{
 		Use:   "loghub",
 		Short: "Score log template mining on the Loghub 2k samples",
 		Long:  evalLoghubLong,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runEvalLoghub(cmd.OutOrStdout(), data, corrected, asJSON)
+			opt := loghub.Options{Corrected: corrected, Raw: raw}
+			return runEvalLoghub(cmd.OutOrStdout(), data, opt, asJSON)
 		},
 	}
 	c.Flags().StringVar(&data, "data", loghubDefault(), "Loghub data directory")
 	c.Flags().BoolVar(&corrected, "corrected", false, "use the corrected Loghub-2.0 labels")
+	c.Flags().BoolVar(&raw, "raw", false,
+		"mine the raw log lines through the header splitter instead of the Content column")
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	return c
 }
@@ -52,12 +57,12 @@ func loghubDefault(elem ...string) string {
 	return d
 }
 
-func runEvalLoghub(out io.Writer, data string, corrected, asJSON bool) error {
+func runEvalLoghub(out io.Writer, data string, opt loghub.Options, asJSON bool) error {
 	if data == "" {
 		return fmt.Errorf("finding Loghub data: no shared corpus found; give --data or set %s",
 			corpus.EnvVar)
 	}
-	systems, err := loghub.Discover(data, corrected)
+	systems, err := loghub.Discover(data, opt.Corrected)
 	if err != nil {
 		return err
 	}
@@ -67,7 +72,7 @@ func runEvalLoghub(out io.Writer, data string, corrected, asJSON bool) error {
 	bar := progressbar.NewOptions(len(systems), progressbar.OptionSetWriter(os.Stderr),
 		progressbar.OptionSetDescription("loghub"), progressbar.OptionShowCount(),
 		progressbar.OptionClearOnFinish())
-	res, err := loghub.Run(systems, logs.Default(), corrected, func(s loghub.System) {
+	res, err := loghub.Run(systems, logs.Default(), opt, func(s loghub.System) {
 		bar.Describe(s.Name)
 		_ = bar.Add(1)
 	})

@@ -19,6 +19,11 @@ type Config struct {
 	// Services overrides Masks and Patterns for the named services (the log source).
 	Services map[string]MaskConfig `yaml:"services"`
 
+	// KeepHeaders mines whole lines. By default a leading timestamp, level and logger
+	// (see SplitHeader) are cut off first, so that the clock is not mined as a variable
+	// of every template; the header's level still sets the line's severity.
+	KeepHeaders bool `yaml:"keep_headers"`
+
 	// Similarity is the share of constant words a line must share with a template to join
 	// it, in (0,1] (default 0.5).
 	Similarity float64 `yaml:"similarity"`

@@ -119,12 +119,19 @@ func (m *Miner) observe(l *signal.LogLine, out []signal.Signal) []signal.Signal 
 	defer s.mu.Unlock()
 	out = m.roll(s, at, out)
 
+	msg, headLevel := l.Body, signal.Severity("")
+	if !m.cfg.KeepHeaders {
+		msg, headLevel = SplitHeader(l.Body)
+	}
 	ev, tr := s.p.Evicted, s.p.Truncated
-	t, isNew := s.p.Add(l.Body)
+	t, isNew := s.p.Add(msg)
 	m.met.count(s.p.Evicted-ev, s.p.Truncated-tr, isNew)
 	sev := l.Severity
 	if sev == "" {
-		sev = InferSeverity(l.Body)
+		sev = headLevel
+	}
+	if sev == "" {
+		sev = InferSeverity(msg)
 	}
 	prevLast := t.LastSeen
 	t.note(l, at, sev, m.cfg.Examples, isNew)

@@ -63,7 +63,7 @@ func TestMinerNewTemplate(t *testing.T) {
 			s := out[0]
 			want, _ := signal.Identity("logs", "api", s.NativeID, ReasonNewTemplate)
 			if s.Kind != signal.KindLogPattern || s.Source != "logs" || s.Fingerprint != want ||
-				s.Labels["template"] != "ERROR disk <*> failed with code <*>" ||
+				s.Labels["template"] != "disk <*> failed with code <*>" ||
 				s.Annotations["examples"] != body || s.Validate() != nil {
 				t.Fatalf("bad signal %+v", s)
 			}
@@ -122,7 +122,8 @@ func TestMinerAfterDeploy(t *testing.T) {
 	}
 	// The old template was quiet for an hour before the deploy, so it is fresh too; the
 	// quota error comes after the deploy window.
-	want := []string{"ERROR cache miss storm on shard <*>", "ERROR nil pointer in handler"}
+	// The level word leads the line, so it is a header and not part of the template.
+	want := []string{"cache miss storm on shard <*>", "nil pointer in handler"}
 	if fmt.Sprint(after) != fmt.Sprint(want) {
 		t.Fatalf("after-deploy signals for %q, want %q", after, want)
 	}
@@ -181,5 +182,24 @@ func TestMinerConcurrent(t *testing.T) {
 	wg.Wait()
 	if len(m.services) != 2 {
 		t.Fatalf("%d services, want 2", len(m.services))
+	}
+}
+
+func TestMinerSplitsHeaders(t *testing.T) {
+	m := newTestMiner(t)
+	at := t0.Add(2 * time.Minute)
+	out := m.Observe([]signal.LogLine{
+		line(t0, "", "2026-03-01T12:00:00.120Z INFO app.Store: saved order 17"),
+		line(t0, "", "2026-03-01T12:00:01.450Z INFO app.Store: saved order 18"),
+		line(at, "", "2026-03-01T12:02:00.001Z ERROR app.Store: disk full on /data"),
+	}, nil)
+	s := m.services["api"]
+	if n := s.p.Len(); n != 2 {
+		t.Fatalf("%d templates, want 2 (the header must not be mined)", n)
+	}
+	if len(out) != 1 || out[0].Severity != signal.SeverityError ||
+		out[0].Labels["template"] != "disk full on <*>" {
+		t.Fatalf("got %+v, want one error new-template signal for %q", out,
+			"disk full on <*>")
 	}
 }

@@ -110,3 +110,19 @@ func Load(path string) ([]Line, error) {
 		out = append(out, Line{Content: rec[ci], EventID: rec[ei], Template: rec[ti]})
 	}
 }
+
+// LoadRaw reads the raw log lines of a system, the <System>_2k.log file beside its
+// structured CSV, one string per line without its line ending.
+func LoadRaw(sys System) ([]string, error) {
+	path := strings.TrimSuffix(strings.TrimSuffix(sys.Path, suffixCorrected), suffixOriginal)
+	path += "_2k.log"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("loading raw lines of %s: %w", sys.Name, err)
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\r\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, "\r")
+	}
+	return lines, nil
+}

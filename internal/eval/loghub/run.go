@@ -13,10 +13,20 @@ type Result struct {
 	Systems map[string]Scores `json:"systems"`
 }
 
+// Options choose the labels and the input of a run.
+type Options struct {
+	// Corrected groups the ground truth by template text, as Loghub-2.0 does; the caller
+	// passes the corrected systems from Discover.
+	Corrected bool
+	// Raw mines each whole raw log line through logs.SplitHeader instead of the labelled
+	// Content column: the live path's input, so that header splitting is scored too.
+	Raw bool
+}
+
 // Run mines each system's messages with a fresh parser built from cfg (one configuration
 // for all systems) and scores the final template of every line. progress, when not nil,
 // is called after each system.
-func Run(systems []System, cfg logs.Config, corrected bool, progress func(System)) (Result,
+func Run(systems []System, cfg logs.Config, opt Options, progress func(System)) (Result,
 	error) {
 	res := Result{Systems: map[string]Scores{}}
 	for _, sys := range systems {
@@ -24,11 +34,16 @@ func Run(systems []System, cfg logs.Config, corrected bool, progress func(System
 		if err != nil {
 			return res, err
 		}
+		if opt.Raw {
+			if err := useRaw(sys, lines); err != nil {
+				return res, err
+			}
+		}
 		parsed, rate, err := Parse(lines, cfg, sys.Name)
 		if err != nil {
 			return res, fmt.Errorf("parsing %s: %w", sys.Name, err)
 		}
-		s := Score(lines, parsed, corrected)
+		s := Score(lines, parsed, opt.Corrected)
 		s.LinesPerSec = rate
 		res.Systems[sys.Name] = s
 		if progress != nil {
@@ -63,6 +78,22 @@ func Parse(lines []Line, cfg logs.Config, service string) ([]string, float64, er
 		rate = float64(len(lines)) / elapsed.Seconds()
 	}
 	return out, rate, nil
+}
+
+// useRaw replaces each line's Content with the message SplitHeader finds in its raw line.
+func useRaw(sys System, lines []Line) error {
+	raw, err := LoadRaw(sys)
+	if err != nil {
+		return err
+	}
+	if len(raw) != len(lines) {
+		return fmt.Errorf("pairing raw lines of %s: %d raw lines, %d labelled", sys.Name,
+			len(raw), len(lines))
+	}
+	for i := range lines {
+		lines[i].Content, _ = logs.SplitHeader(raw[i])
+	}
+	return nil
 }
 
 func mean(sys map[string]Scores) Scores {
