@@ -17,6 +17,8 @@ const (
 	alphaScale = 0.02   // adaptation of the spread
 	alphaShort = 0.2    // the short window of the level-shift statistic
 	alphaVar   = 0.1    // the short window of the variance statistic
+	alphaRho   = 0.02   // adaptation of the residuals' autocorrelation (see persistence)
+	youngN     = 300.0  // samples over which the persistence correction fades out
 	clipZ      = 3.0    // residuals beyond this move the baseline no further
 	shiftZ     = 4.0    // a level this far out for shiftRuns samples becomes the baseline
 	shiftRuns  = 12     // see shiftZ
@@ -70,6 +72,8 @@ type Detector struct {
 	vshort  float32 // short mean of the squared standardized residual
 	supp    float32 // onset suppression level
 	quantum float32 // smallest non-zero change seen: the value's resolution
+	rho     float32 // lag-one autocorrelation of the standardized residual, learned in calm
+	lastZ   float32 // the previous calm residual, clipped; 0 after a surprising one
 	lastV   float64
 
 	up, down, levUp, levDown, vari tail
@@ -169,9 +173,10 @@ func (d *Detector) score(z, gapU float64, t int64) Result {
 	// spike is the spike detector's business, and must not also read as a level shift
 	// or a variance change.
 	short := 0.8*float64(d.short) + 0.2*clamp(z, shortClip)
-	lev := short / levNorm
+	levF, varF := d.persistence()
+	lev := short / (levNorm * levF)
 	vs := 0.9*float64(d.vshort) + 0.1*min(z*z, varClip)
-	vstat := (vs - 1) / varNorm
+	vstat := (vs - 1) / (varNorm * varF)
 
 	best, name := 0.0, ""
 	pick := func(u float64, n string) {
@@ -233,16 +238,44 @@ func (d *Detector) learn(sp spos, v, z, spread, surprise float64) {
 		d.mad += aScale * (math.Abs(resid) - d.mad)
 	}
 
+	if quiet {
+		zc := clamp(z, shortClip)
+		d.rho += float32(max(alphaRho, 1/float64(d.n)) * (zc*float64(d.lastZ) - float64(d.rho)))
+		d.lastZ = float32(zc)
+	} else {
+		d.lastZ = 0
+	}
 	d.updateStats(z, quiet)
 	d.acceptShift(sp, v, spread)
 }
 
-// inflation is the small-history widening factor of spread.
+// persistence returns how much wider than for independent residuals the level and the
+// variance statistics swing when the residuals are autocorrelated (lag-one ρ): for an
+// exponential mean with weight a of AR(1) noise the factor on its standard deviation is
+// sqrt((1+ρ(1−a))/(1−ρ(1−a))), and squares of Gaussian AR(1) noise have autocorrelation
+// ρ². Memory that wanders swings these statistics far more than white noise does, and a
+// brand-new series fired on them in its first minutes, before its tails had learned so
+// (cerebro demo). The correction fades out over youngN samples: by then the tails have
+// learned the statistics' real spread themselves, and a noisy ρ only blurs them.
+func (d *Detector) persistence() (lev, vari float64) {
+	r := max(0, min(0.98, float64(d.rho)))
+	w := max(0, 1-float64(d.n)/youngN)
+	f := func(rho, a float64) float64 {
+		k := rho * (1 - a)
+		return 1 + w*(math.Sqrt((1+k)/(1-k))-1)
+	}
+	return f(r, alphaShort), f(r*r, alphaVar)
+}
+
+// inflation is the small-history widening factor of spread: 1 + 2/sqrt(n) with n the
+// effective number of samples, n(1−ρ)/(1+ρ), as autocorrelated samples tell less each.
 func (d *Detector) inflation() float64 {
-	if d.n >= 2/alphaMin {
+	r := max(0, min(0.98, float64(d.rho)))
+	nEff := float64(d.n) * (1 - r) / (1 + r)
+	if nEff >= 2/alphaMin {
 		return inflationFloor
 	}
-	return 1 + 2/math.Sqrt(float64(d.n))
+	return 1 + 2/math.Sqrt(max(nEff, 1))
 }
 
 // updateStats updates the short statistics and their tails. During warmup the spread is
@@ -257,8 +290,9 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 		return
 	}
 	eta := max(0.5/(1+float64(d.n)*tailProb), 0.05)
-	lev := float64(d.short) / levNorm
-	vstat := (float64(d.vshort) - 1) / varNorm
+	levF, varF := d.persistence()
+	lev := float64(d.short) / (levNorm * levF)
+	vstat := (float64(d.vshort) - 1) / (varNorm * varF)
 	d.up.update(z, eta)
 	d.down.update(-z, eta)
 	d.levUp.update(lev, eta)

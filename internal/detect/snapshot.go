@@ -48,6 +48,8 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.f32(&d.vshort)
 	v.f32(&d.supp)
 	v.f32(&d.quantum)
+	v.f32(&d.rho)
+	v.f32(&d.lastZ)
 	v.f64(&d.lastV)
 	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari} {
 		v.f32(&t.q)
