@@ -56,6 +56,8 @@ func benchRemoteWriteCmd() *cobra.Command {
 	f.IntVar(&cfg.Concurrency, "concurrency", 4, "requests in flight")
 	f.DurationVar(&cfg.Step, "step", time.Second, "sample time advance per round")
 	f.StringVar(&cfg.Token, "token", "", "bearer token to send")
+	f.StringVar((*string)(&cfg.Pattern), "pattern", string(loadgen.Steady),
+		"values: steady (noise around a level) or sawtooth (every series fires)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	_ = c.MarkFlagRequired("target")
 	return c
@@ -67,8 +69,9 @@ func printLoadResult(w io.Writer, r loadgen.Result, asJSON bool) error {
 	}
 	_, err := fmt.Fprintf(w, "target         %s\nseries         %d\nconcurrency    %d\n"+
 		"duration       %.1fs\nrequests       %d (%d errors)\nrounds         %d\n"+
-		"samples/s      %.0f\n", r.Target, r.Series, r.Concurrency, r.Seconds, r.Requests,
-		r.Errors, r.Rounds, r.SamplesPerSec)
+		"samples/s      %.0f\nwarm samples/s %.0f (after every series was sent once)\n",
+		r.Target, r.Series, r.Concurrency, r.Seconds, r.Requests, r.Errors, r.Rounds,
+		r.SamplesPerSec, r.WarmSamplesPerSec)
 	if err == nil && r.LastError != "" {
 		_, err = fmt.Fprintf(w, "last error     %s\n", r.LastError)
 	}

@@ -33,6 +33,8 @@ type Config struct {
 	Token string
 	// Start is the time of the first round's samples; default now.
 	Start time.Time
+	// Pattern is the shape of the values: Steady (default) or Sawtooth.
+	Pattern Pattern
 }
 
 // Defaults fills the zero fields.
@@ -55,6 +57,9 @@ func (c Config) Defaults() Config {
 	if c.Start.IsZero() {
 		c.Start = time.Now()
 	}
+	if c.Pattern == "" {
+		c.Pattern = Steady
+	}
 	return c
 }
 
@@ -68,8 +73,14 @@ type Result struct {
 	Errors        int64   `json:"errors"`
 	Samples       int64   `json:"samples"` // samples in requests answered 2xx
 	SamplesPerSec float64 `json:"samples_per_sec"`
+	Pattern       Pattern `json:"pattern"`
 	Rounds        int64   `json:"rounds"` // complete passes over every series
-	LastError     string  `json:"last_error,omitempty"`
+	// WarmSamplesPerSec is the rate of accepted samples after every worker finished its
+	// first round, that is once the receiver has seen every series: appends only, without
+	// the cost of creating series. Zero when the run ended before that.
+	WarmSamplesPerSec float64 `json:"warm_samples_per_sec"`
+	WarmSeconds       float64 `json:"warm_seconds"`
+	LastError         string  `json:"last_error,omitempty"`
 }
 
 // maxTimestamp keeps every timestamp inside the six-byte varint the batches reserve.
@@ -84,6 +95,10 @@ func Run(ctx context.Context, cfg Config, client *http.Client) (Result, error) {
 	if cfg.Target == "" {
 		return Result{}, errors.New("running load: no target URL")
 	}
+	if cfg.Pattern != Steady && cfg.Pattern != Sawtooth {
+		return Result{}, fmt.Errorf("running load: unknown pattern %q: use %s or %s",
+			cfg.Pattern, Steady, Sawtooth)
+	}
 	if client == nil {
 		client = newClient(cfg.Concurrency)
 	}
@@ -95,8 +110,8 @@ func Run(ctx context.Context, cfg Config, client *http.Client) (Result, error) {
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
-	st := &stats{}
-	start := time.Now()
+	st := &stats{start: time.Now()}
+	st.pending.Store(int64(workers))
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
@@ -105,7 +120,7 @@ func Run(ctx context.Context, cfg Config, client *http.Client) (Result, error) {
 		})
 	}
 	wg.Wait()
-	return st.result(cfg, workers, time.Since(start), len(batches)), nil
+	return st.result(cfg, workers, time.Now(), len(batches)), nil
 }
 
 // pick returns the batches worker w of n owns.
@@ -127,8 +142,23 @@ func newClient(conns int) *http.Client {
 // stats are the counters the workers share.
 type stats struct {
 	requests, errors, samples, batchesSent atomic.Int64
-	mu                                     sync.Mutex
-	lastErr                                string
+	pending                                atomic.Int64 // workers still in round 0
+
+	start       time.Time
+	mu          sync.Mutex
+	lastErr     string
+	warmAt      time.Time // when the last worker finished round 0
+	warmSamples int64     // samples accepted by then
+}
+
+// firstRoundDone notes that one worker has sent every series it owns once.
+func (s *stats) firstRoundDone() {
+	if s.pending.Add(-1) != 0 {
+		return
+	}
+	s.mu.Lock()
+	s.warmAt, s.warmSamples = time.Now(), s.samples.Load()
+	s.mu.Unlock()
 }
 
 func (s *stats) fail(err error) {
@@ -138,14 +168,20 @@ func (s *stats) fail(err error) {
 	s.mu.Unlock()
 }
 
-func (s *stats) result(cfg Config, workers int, d time.Duration, nBatches int) Result {
+func (s *stats) result(cfg Config, workers int, end time.Time, nBatches int) Result {
 	r := Result{
-		Target: cfg.Target, Series: cfg.Series, Concurrency: workers,
-		Seconds: d.Seconds(), Requests: s.requests.Load(), Errors: s.errors.Load(),
-		Samples: s.samples.Load(), Rounds: s.batchesSent.Load() / int64(nBatches),
-		LastError: s.lastErr,
+		Target: cfg.Target, Series: cfg.Series, Concurrency: workers, Pattern: cfg.Pattern,
+		Seconds: end.Sub(s.start).Seconds(), Requests: s.requests.Load(),
+		Errors: s.errors.Load(), Samples: s.samples.Load(),
+		Rounds: s.batchesSent.Load() / int64(nBatches), LastError: s.lastErr,
 	}
 	r.SamplesPerSec = float64(r.Samples) / r.Seconds
+	if !s.warmAt.IsZero() {
+		r.WarmSeconds = end.Sub(s.warmAt).Seconds()
+		if r.WarmSeconds > 0 {
+			r.WarmSamplesPerSec = float64(r.Samples-s.warmSamples) / r.WarmSeconds
+		}
+	}
 	return r
 }
 
@@ -172,13 +208,16 @@ func (w *worker) run(ctx context.Context, mine []*batch) {
 			}
 			w.send(ctx, b, t, r)
 		}
+		if r == 0 {
+			w.st.firstRoundDone()
+		}
 	}
 }
 
 // send encodes one batch for round r and posts it.
 func (w *worker) send(ctx context.Context, b *batch, t int64, r int) {
 	w.raw = append(w.raw[:0], b.raw...)
-	b.fill(w.raw, t, r)
+	b.fill(w.raw, t, r, w.cfg.Pattern)
 	w.body = snappy.Encode(w.body[:cap(w.body)], w.raw)
 
 	err := w.post(ctx)

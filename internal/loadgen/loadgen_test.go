@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -84,6 +85,10 @@ func TestRun(t *testing.T) {
 				rc.samples-int(res.Samples) > inFlight {
 				t.Fatalf("result %+v, receiver counted %d samples", res, rc.samples)
 			}
+			if res.Rounds >= 2 && (res.WarmSamplesPerSec <= 0 || res.WarmSeconds <= 0 ||
+				res.WarmSeconds > res.Seconds) {
+				t.Errorf("%d rounds but no warm rate: %+v", res.Rounds, res)
+			}
 			if len(rc.last) != tc.series || rc.disorder != 0 {
 				t.Errorf("receiver saw %d series (want %d), %d out of order", len(rc.last),
 					tc.series, rc.disorder)
@@ -95,29 +100,63 @@ func TestRun(t *testing.T) {
 // TestBatchDeterministic checks that a round's payload depends only on its inputs and that
 // prompb reads back the patched values and times.
 func TestBatchDeterministic(t *testing.T) {
-	b1, b2 := newBatch(10, 3), newBatch(10, 3)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixMilli()
-	raw1 := append([]byte(nil), b1.raw...)
-	raw2 := append([]byte(nil), b2.raw...)
-	b1.fill(raw1, t0, 7)
-	b2.fill(raw2, t0, 7)
-	if string(raw1) != string(raw2) {
-		t.Fatal("same inputs gave different payloads")
+	for _, p := range []Pattern{Steady, Sawtooth} {
+		t.Run(string(p), func(t *testing.T) {
+			b1, b2 := newBatch(10, 3), newBatch(10, 3)
+			raw1 := append([]byte(nil), b1.raw...)
+			raw2 := append([]byte(nil), b2.raw...)
+			b1.fill(raw1, t0, 7, p)
+			b2.fill(raw2, t0, 7, p)
+			if string(raw1) != string(raw2) {
+				t.Fatal("same inputs gave different payloads")
+			}
+			var req prompb.WriteRequest
+			if err := req.Unmarshal(raw1); err != nil {
+				t.Fatal(err)
+			}
+			if len(req.Timeseries) != 3 {
+				t.Fatalf("got %d series", len(req.Timeseries))
+			}
+			for i, ts := range req.Timeseries {
+				s := ts.Samples[0]
+				if want := p.value(10+i, 7); s.Timestamp != t0 || s.Value != want {
+					t.Errorf("series %d: sample %+v, want %v at %d", i, s, want, t0)
+				}
+				if len(ts.Labels) != 8 || ts.Labels[0].Name != "__name__" {
+					t.Errorf("series %d: labels %v", i, ts.Labels)
+				}
+			}
+		})
 	}
-	var req prompb.WriteRequest
-	if err := req.Unmarshal(raw1); err != nil {
-		t.Fatal(err)
+}
+
+// TestPatterns checks the shape of each pattern: sawtooth steps by one and wraps at 100,
+// steady stays near its level with the spread the doc comment promises and never repeats.
+func TestPatterns(t *testing.T) {
+	if v0, v1 := Sawtooth.value(3, 0), Sawtooth.value(3, 1); v1-v0 != 1 {
+		t.Errorf("sawtooth steps from %v to %v", v0, v1)
 	}
-	if len(req.Timeseries) != 3 {
-		t.Fatalf("got %d series", len(req.Timeseries))
+	if v := Sawtooth.value(0, 100); v != 0.5 {
+		t.Errorf("sawtooth at round 100 is %v, want 0.5", v)
 	}
-	for i, ts := range req.Timeseries {
-		s := ts.Samples[0]
-		if want := float64((i*7+7)%100) + 0.5; s.Timestamp != t0 || s.Value != want {
-			t.Errorf("series %d: sample %+v, want %v at %d", i, s, want, t0)
+
+	const n = 20000
+	var sum, sq float64
+	prev := math.NaN()
+	for r := range n {
+		v := Steady.value(7, r)
+		if v == prev {
+			t.Fatalf("steady repeats %v at round %d", v, r)
 		}
-		if len(ts.Labels) != 8 || ts.Labels[0].Name != "__name__" {
-			t.Errorf("series %d: labels %v", i, ts.Labels)
-		}
+		prev = v
+		z := (v/170 - 1) / 0.02 // series 7 has level 170
+		sum += z
+		sq += z * z
+	}
+	mean := sum / n
+	sd := math.Sqrt(sq/n - mean*mean)
+	if math.Abs(mean) > 0.05 || math.Abs(sd-1) > 0.05 {
+		t.Errorf("steady noise has mean %.3f and sd %.3f, want 0 and 1", mean, sd)
 	}
 }

@@ -15,6 +15,7 @@ const timestampBytes = 6
 // batch is one remote_write request's worth of series, encoded once as an uncompressed
 // WriteRequest; each round patches the values and timestamps at the recorded offsets.
 type batch struct {
+	first   int // index of the first series
 	raw     []byte
 	values  []int // offsets of the 8-byte sample values
 	times   []int // offsets of the 6-byte sample timestamps
@@ -40,7 +41,7 @@ func seriesLabels(i int) [][2]string {
 
 // newBatch encodes series [first, first+n) with one sample each.
 func newBatch(first, n int) *batch {
-	b := &batch{samples: n}
+	b := &batch{first: first, samples: n}
 	for i := first; i < first+n; i++ {
 		var ts []byte
 		for _, l := range seriesLabels(i) {
@@ -73,16 +74,52 @@ func newBatch(first, n int) *batch {
 }
 
 // fill writes round r's samples into dst (a copy of b.raw): time t in Unix ms for every
-// sample, and a value that moves with the round so that no receiver can skip it as a
-// repeat.
-func (b *batch) fill(dst []byte, t int64, r int) {
+// sample, and the value of the pattern for the series and round. Every pattern moves with
+// the round, so that no receiver can skip a sample as a repeat.
+func (b *batch) fill(dst []byte, t int64, r int, p Pattern) {
 	for i, off := range b.values {
-		bits := math.Float64bits(float64((i*7+r)%100) + 0.5)
+		bits := math.Float64bits(p.value(b.first+i, r))
 		for k := range 8 {
 			dst[off+k] = byte(bits >> (8 * k))
 		}
 		putTimestamp(dst[b.times[i]:], t)
 	}
+}
+
+// Pattern is the shape of the values the generator sends.
+type Pattern string
+
+// The patterns. Steady is what most real series look like to a detector: noise around a
+// level that differs between series. Sawtooth climbs by one each round and falls back
+// every 100 rounds, so every series of a detecting receiver fires on each fall: the worst
+// case for what happens after detection.
+const (
+	Steady   Pattern = "steady"
+	Sawtooth Pattern = "sawtooth"
+)
+
+// value returns series i's value in round r.
+func (p Pattern) value(i, r int) float64 {
+	if p == Sawtooth {
+		return float64((i*7+r)%100) + 0.5
+	}
+	level := float64(100 + i%50*10)
+	return level * (1 + 0.02*noise(uint64(i)<<24^uint64(r)))
+}
+
+// noise returns a value of mean 0 and standard deviation about 1 that depends only on x:
+// the sum of four uniform draws from one splitmix64 step, which is close to normal.
+func noise(x uint64) float64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	x ^= x >> 31
+	var sum float64
+	for k := range 4 {
+		sum += float64(uint16(x >> (16 * k)))
+	}
+	// Four uniforms on [0, 65535]: mean 131070, standard deviation 65535/sqrt(3).
+	return (sum - 131070) / (65535 / math.Sqrt(3))
 }
 
 // putTimestamp writes t as a six-byte varint at the start of dst; t must be below 2^42.
