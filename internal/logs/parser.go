@@ -104,7 +104,7 @@ func (t *Template) TextFor(words []string) string {
 	}
 	toks := make([]string, len(t.tokens))
 	for i, w := range t.tokens {
-		if w == Wildcard && t.low(i) && words[i] != "" {
+		if isVar(w) && t.low(i) && words[i] != "" {
 			w = words[i]
 		}
 		toks[i] = w
@@ -302,7 +302,7 @@ func (p *Parser) similar(tpl, toks []string) (float64, int) {
 	eq, n, par := 0, 0, 0
 	masked := p.tok.masked
 	for i, tw := range tpl {
-		if tw == Wildcard {
+		if isVar(tw) {
 			par++
 			continue
 		}
@@ -325,18 +325,22 @@ func (p *Parser) similar(tpl, toks []string) (float64, int) {
 	return float64(eq) / float64(n), par
 }
 
-// generalize turns the template's words that differ from the line into Wildcard, and
-// notes the words seen at variable positions.
+// generalize turns the template's words that differ from the line into variables, and
+// notes the words seen at variable positions. Punctuation both words share around the
+// difference stays: "[10.0.0.1]" and "[host-a]" read "[<*>]", "ntp1," and "10.0.0.2,"
+// read "<*>,", as hand-written templates do.
 func (p *Parser) generalize(t *Template, toks []string) {
 	for i, w := range t.tokens {
-		if w == Wildcard || w == toks[i] {
+		if w == toks[i] || isVar(w) && fits(w, toks[i]) {
 			continue
 		}
 		if t.vals == nil {
 			t.vals = make([]posVals, len(t.tokens))
 		}
-		t.vals[i].note(w, hasWildcard(w))
-		t.tokens[i] = Wildcard
+		if !isVar(w) {
+			t.vals[i].note(w, hasWildcard(w))
+		}
+		t.tokens[i] = mergeWords(w, toks[i])
 		t.text = ""
 	}
 	p.noteVals(t, toks)
@@ -347,7 +351,7 @@ func (p *Parser) noteVals(t *Template, toks []string) {
 		return
 	}
 	for i := range t.vals {
-		if t.tokens[i] == Wildcard {
+		if isVar(t.tokens[i]) {
 			t.vals[i].note(toks[i], p.tok.masked[i])
 		}
 	}
