@@ -30,6 +30,12 @@ type Config struct {
 	// ResolveAfter is how long a firing series must stay normal before it resolves.
 	// Default 1m (and at least 10 samples).
 	ResolveAfter time.Duration `yaml:"resolve_after"`
+	// MinHistory is how long a series must have lived, and at least minHistorySamples
+	// samples, before it may page. A brand-new series has no learned tail yet: its first
+	// spikes and wanders (scrape durations on a busy host, a process warming up) look rarer
+	// than they are. Detection of a fault on an established series is not delayed.
+	// Default 1m; negative turns it off.
+	MinHistory time.Duration `yaml:"min_history"`
 	// StaleAfter is how long, in sample time, a series may be silent before its state may
 	// be evicted to make room. Default 15m.
 	StaleAfter time.Duration `yaml:"stale_after"`
@@ -67,6 +73,7 @@ func (cfg Config) Defaults() Config {
 	setDur(&cfg.TrendWindow, 5*time.Minute)
 	setDur(&cfg.ResolveAfter, time.Minute)
 	setDur(&cfg.StaleAfter, 15*time.Minute)
+	setDur(&cfg.MinHistory, time.Minute)
 	return cfg
 }
 

@@ -18,6 +18,8 @@ const (
 	forecastR2   = 0.5
 	trendQuiet   = 3.0 // below this slope / standard error an episode calms down
 	minTrendFrac = 0.5 // fraction of the trend window a series must have lived
+
+	minHistorySamples = 20 // samples a series needs, besides MinHistory, before it pages
 )
 
 // emitCtx carries what signals need from one Observe call.
@@ -44,7 +46,7 @@ func (st *series) stepAnomaly(c *emitCtx, t int64, v float64, r Result,
 	crit := 1 - (1-th)*0.4
 	ep := &st.anomaly
 	if !ep.firing {
-		if r.Score < th {
+		if r.Score < th || !st.mayPage(t, c.e.cfg.MinHistory) {
 			return out
 		}
 		*ep = episode{firing: true, since: t, peak: float32(r.Score), critical: r.Score >= crit}
@@ -60,6 +62,14 @@ func (st *series) stepAnomaly(c *emitCtx, t int64, v float64, r Result,
 		out = append(out, c.anomalySignal(st, t, v, r, signal.StatusResolved))
 	}
 	return out
+}
+
+// mayPage reports whether the series has enough history to open an anomaly episode.
+func (st *series) mayPage(t int64, minHistory time.Duration) bool {
+	if minHistory < 0 {
+		return true
+	}
+	return st.det.n >= minHistorySamples && st.warm(t, minHistory)
 }
 
 // calmFor counts calm samples and reports when the episode has been calm long enough.

@@ -38,3 +38,43 @@ func TestNewSeriesDriftWarmup(t *testing.T) {
 			fired, seeds, allowed)
 	}
 }
+
+// TestMinHistory checks that a brand-new series does not page on a spike before it has
+// lived min_history, as Prometheus's own scrape_duration_seconds did on a busy host in
+// the end-to-end test 28 s after it appeared, and that the same spike later does page.
+func TestMinHistory(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		spikeAt int // seconds after the series' first sample, at 1 s scrapes
+		fire    bool
+	}{
+		{"young", Config{}, 30, false},
+		{"lived", Config{}, 90, true},
+		{"off", Config{MinHistory: -1}, 30, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngine(t, tc.cfg)
+			labels := []signal.Label{{Name: "__name__", Value: "scrape_duration_seconds"},
+				{Name: "service", Value: "payments"}}
+			var out []signal.Signal
+			for i := range tc.spikeAt + 5 {
+				v := 0.010 + 0.0005*float64(i%3)
+				if i >= tc.spikeAt {
+					v = 0.5 // fifty times the usual scrape
+				}
+				p := signal.Point{T: labStart.Add(time.Duration(i) * time.Second).UnixMilli(),
+					V: v}
+				out = e.Observe(signal.Series{Labels: labels, Points: []signal.Point{p}}, out)
+			}
+			fired := false
+			for _, s := range out {
+				fired = fired || s.Status == signal.StatusFiring
+			}
+			if fired != tc.fire {
+				t.Errorf("spike at +%ds: fired %v, want %v (%d signals)", tc.spikeAt, fired,
+					tc.fire, len(out))
+			}
+		})
+	}
+}
