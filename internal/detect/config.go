@@ -16,6 +16,12 @@ type Config struct {
 	// Overrides set another sensitivity for the series a selector matches; the first
 	// matching override wins.
 	Overrides []Override `yaml:"overrides"`
+	// Mute lists selectors of series that are watched but never page. Default: the series
+	// Prometheus adds about its own scrapes (scrape_duration_seconds, scrape_samples_*,
+	// scrape_series_added): they measure the monitoring, jitter with the scraping host's
+	// load, and a slow target shows in its own series. `up` is not muted. An explicit
+	// empty list mutes nothing.
+	Mute []string `yaml:"mute"`
 	// MaxSeries bounds the series tracked at once (about 0.5 KiB each). New series beyond
 	// it are dropped and counted until idle ones are evicted. Default 1,000,000.
 	MaxSeries int `yaml:"max_series"`
@@ -47,6 +53,9 @@ type Config struct {
 	Capacities []Capacity `yaml:"capacities"`
 }
 
+// DefaultMute selects Prometheus's scrape meta series, muted unless Mute is set.
+const DefaultMute = `{__name__=~"scrape_.+"}`
+
 // Override sets the sensitivity of the series a selector matches. The selector is a
 // Prometheus series selector: `metric{label="v", other=~"re.*", x!="y"}`.
 type Override struct {
@@ -67,6 +76,9 @@ func (cfg Config) Defaults() Config {
 	}
 	if cfg.MaxSeries == 0 {
 		cfg.MaxSeries = 1_000_000
+	}
+	if cfg.Mute == nil {
+		cfg.Mute = []string{DefaultMute}
 	}
 	setDur(&cfg.ForecastHorizon, 4*time.Hour)
 	setDur(&cfg.ForecastWindow, 30*time.Minute)
@@ -99,6 +111,11 @@ func (cfg Config) Validate() error {
 		if o.Sensitivity <= 0 || o.Sensitivity >= 1 {
 			errs = append(errs, fmt.Errorf("overrides[%d].sensitivity: %v is not in (0, 1)",
 				i, o.Sensitivity))
+		}
+	}
+	for i, m := range cfg.Mute {
+		if _, err := ParseSelector(m); err != nil {
+			errs = append(errs, fmt.Errorf("mute[%d]: %w", i, err))
 		}
 	}
 	for i, c := range cfg.Capacities {

@@ -25,6 +25,7 @@ type Engine struct {
 	cfg       Config
 	log       *slog.Logger
 	overrides []compiledOverride
+	mute      []*Selector
 	caps      []compiledCapacity
 	threshold float64
 	m         *metrics
@@ -32,6 +33,10 @@ type Engine struct {
 	perShard  int
 	lastDrop  atomic.Int64 // Unix ns of the last "series dropped" log line
 }
+
+// mutedThreshold is above every score: a muted series is scored and learns, but never
+// pages, and gets no leak or forecast trends.
+const mutedThreshold = 2
 
 type compiledOverride struct {
 	sel       *Selector
@@ -72,6 +77,10 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 	for _, o := range cfg.Overrides {
 		sel, _ := ParseSelector(o.Selector)
 		e.overrides = append(e.overrides, compiledOverride{sel, Threshold(o.Sensitivity)})
+	}
+	for _, m := range cfg.Mute {
+		sel, _ := ParseSelector(m)
+		e.mute = append(e.mute, sel)
 	}
 	for _, c := range cfg.Capacities {
 		sel, _ := ParseSelector(c.Selector)
@@ -175,8 +184,14 @@ func (e *Engine) logDrop(ls []signal.Label) {
 		"max_series", e.cfg.MaxSeries, "series", signal.SeriesKey(ls))
 }
 
-// resolveSettings applies the overrides and capacities that match a series.
+// resolveSettings applies the mutes, overrides and capacities that match a series.
 func (e *Engine) resolveSettings(st *series, ls []signal.Label, name string) {
+	for _, m := range e.mute {
+		if m.Matches(ls) {
+			st.threshold = mutedThreshold
+			return
+		}
+	}
 	st.threshold = float32(e.threshold)
 	for _, o := range e.overrides {
 		if o.sel.Matches(ls) {

@@ -40,8 +40,7 @@ func TestNewSeriesDriftWarmup(t *testing.T) {
 }
 
 // TestMinHistory checks that a brand-new series does not page on a spike before it has
-// lived min_history, as Prometheus's own scrape_duration_seconds did on a busy host in
-// the end-to-end test 28 s after it appeared, and that the same spike later does page.
+// lived min_history, and that the same spike later does page.
 func TestMinHistory(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -54,27 +53,59 @@ func TestMinHistory(t *testing.T) {
 		{"off", Config{MinHistory: -1}, 30, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEngine(t, tc.cfg)
-			labels := []signal.Label{{Name: "__name__", Value: "scrape_duration_seconds"},
-				{Name: "service", Value: "payments"}}
-			var out []signal.Signal
-			for i := range tc.spikeAt + 5 {
-				v := 0.010 + 0.0005*float64(i%3)
-				if i >= tc.spikeAt {
-					v = 0.5 // fifty times the usual scrape
-				}
-				p := signal.Point{T: labStart.Add(time.Duration(i) * time.Second).UnixMilli(),
-					V: v}
-				out = e.Observe(signal.Series{Labels: labels, Points: []signal.Point{p}}, out)
-			}
-			fired := false
-			for _, s := range out {
-				fired = fired || s.Status == signal.StatusFiring
-			}
-			if fired != tc.fire {
-				t.Errorf("spike at +%ds: fired %v, want %v (%d signals)", tc.spikeAt, fired,
-					tc.fire, len(out))
+			if fired := spikeFires(t, tc.cfg, "http_request_duration_seconds",
+				tc.spikeAt); fired != tc.fire {
+				t.Errorf("spike at +%ds: fired %v, want %v", tc.spikeAt, fired, tc.fire)
 			}
 		})
 	}
+}
+
+// TestMute checks that Prometheus's scrape meta series never page by default (its
+// scrape_duration_seconds jittered with the host's load and opened an incident in the
+// end-to-end test), that other series with the same spike do, and that an explicit empty
+// mute list watches them again.
+func TestMute(t *testing.T) {
+	for _, tc := range []struct {
+		name, metric string
+		cfg          Config
+		fire         bool
+	}{
+		{"scrape muted", "scrape_duration_seconds", Config{}, false},
+		{"scrape samples muted", "scrape_samples_scraped", Config{}, false},
+		{"service series", "http_request_duration_seconds", Config{}, true},
+		{"mute off", "scrape_duration_seconds", Config{Mute: []string{}}, true},
+		{"own mute", "http_request_duration_seconds",
+			Config{Mute: []string{`{service="payments"}`}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if fired := spikeFires(t, tc.cfg, tc.metric, 90); fired != tc.fire {
+				t.Errorf("%s: fired %v, want %v", tc.metric, fired, tc.fire)
+			}
+		})
+	}
+}
+
+// spikeFires feeds a brand-new series of a small, steady value scraped every second, with
+// a fifty-fold spike from spikeAt seconds on, and reports whether it paged.
+func spikeFires(t *testing.T, cfg Config, metric string, spikeAt int) bool {
+	t.Helper()
+	e := newEngine(t, cfg)
+	labels := []signal.Label{{Name: "__name__", Value: metric},
+		{Name: "service", Value: "payments"}}
+	var out []signal.Signal
+	for i := range spikeAt + 5 {
+		v := 0.010 + 0.0005*float64(i%3)
+		if i >= spikeAt {
+			v = 0.5
+		}
+		p := signal.Point{T: labStart.Add(time.Duration(i) * time.Second).UnixMilli(), V: v}
+		out = e.Observe(signal.Series{Labels: labels, Points: []signal.Point{p}}, out)
+	}
+	for _, s := range out {
+		if s.Status == signal.StatusFiring {
+			return true
+		}
+	}
+	return false
 }
