@@ -282,14 +282,14 @@ func (d *rwDecoder) seriesLabels(b []byte, span labelSpan) (dropReason, error) {
 		}
 		return bad, err
 	}
-	key := b[span.start:span.end]
+	key := d.cache.series.key(b[span.start:span.end])
 	if c, ok := d.cache.series.get(key); ok {
 		d.labels = append(d.labels, c.labels...)
 		return c.bad, nil
 	}
 
 	l0 := len(d.labels)
-	bad, err := d.decodeLabels(key)
+	bad, err := d.decodeLabels(b[span.start:span.end])
 	if err != nil {
 		return keep, err
 	}
@@ -300,7 +300,7 @@ func (d *rwDecoder) seriesLabels(b []byte, span labelSpan) (dropReason, error) {
 	if bad == keep {
 		c.labels = slices.Clone(d.labels[l0:])
 	}
-	d.cache.series.put(string(key), c)
+	d.cache.series.put(key, c)
 	return bad, nil
 }
 
@@ -810,7 +810,7 @@ const maxInternLen = 256
 // for concurrent use.
 type labelCache struct {
 	strs   *table[string]
-	series *table[cachedLabels]
+	series *seriesTable
 }
 
 // cachedLabels is a decoded label set: sorted labels, or the reason they are unusable.
@@ -822,7 +822,7 @@ type cachedLabels struct {
 func newLabelCache() *labelCache {
 	return &labelCache{
 		strs:   newTable[string](defaultInternLimit),
-		series: newTable[cachedLabels](defaultSeriesLimit),
+		series: newSeriesTable(defaultSeriesLimit),
 	}
 }
 
