@@ -95,7 +95,7 @@ type sampleCase struct {
 	} `json:"want"`
 }
 
-func loadCases(t *testing.T) []sampleCase {
+func loadCases(t testing.TB) []sampleCase {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "sources", "cases.json"))
 	if err != nil {
