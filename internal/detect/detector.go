@@ -80,6 +80,7 @@ type Detector struct {
 
 	up, down, levUp, levDown, vari tail
 	dens                           density
+	recUp, recDown                 record // the largest recent spikes, up and down
 	season                         seasonal
 	recur                          recur
 }
@@ -187,7 +188,9 @@ func (d *Detector) score(z, gapU float64, t int64) Result {
 			best, name = u, n
 		}
 	}
-	spike := max(d.up.surprise(z), d.down.surprise(-z))
+	spike := max(d.recUp.limit(d.up.surprise(z), z), d.recDown.limit(d.down.surprise(-z), -z))
+	d.recUp.see(z, float64(d.up.q))
+	d.recDown.see(-z, float64(d.down.q))
 	if spike >= learnGate && d.recur.observe(t, float64(d.dt)) {
 		// The same spike came at this time on earlier days: routine, not news.
 		spike = learnGate

@@ -55,6 +55,11 @@ func (st *series) visitFields(v fieldVisitor) {
 	run := uint16(d.dens.run)
 	v.u16(&run)
 	d.dens.run = uint8(run)
+	for _, r := range []*record{&d.recUp, &d.recDown} {
+		f := float32(*r)
+		v.f32(&f)
+		*r = record(f)
+	}
 	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.dens.tail} {
 		v.f32(&t.q)
 		v.f32(&t.e)
