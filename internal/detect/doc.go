@@ -14,7 +14,7 @@
 // a leak detector for memory series and time-to-exhaustion forecasts for series with a
 // known capacity. docs/detect.md has the design and the NAB figures.
 //
-// Work per sample is O(1) and memory per series is fixed (about half a kilobyte); the
+// Work per sample is O(1) and memory per series is fixed (about 0.6 KiB); the
 // number of series is bounded by Config.MaxSeries, idle series are evicted, and the
 // state can be snapshotted and restored across restarts.
 //
