@@ -8,6 +8,7 @@ const (
 	DetLevel    = "level_shift" // the recent mean moved away from the baseline
 	DetVariance = "variance"    // the recent spread grew
 	DetGap      = "gap"         // no sample for many typical intervals
+	DetRate     = "spike_rate"  // spikes of a routine size came far more often than usual
 )
 
 // Tuning of the baseline. These are design constants, not per-corpus knobs.
@@ -54,9 +55,10 @@ type Result struct {
 }
 
 // Detector is the streaming detector of one gauge series: a robust baseline (level,
-// spread and, once it helps, a daily profile) and four detectors — spike, level shift and
-// variance change over its residuals, each scored against a tail learned on the series
-// itself, and gap over its sampling interval — combined by taking the most surprising.
+// spread and, once it helps, a daily profile) and five detectors — spike, level shift,
+// variance change and spike rate over its residuals, each scored against a tail learned
+// on the series itself, and gap over its sampling interval — combined by taking the most
+// surprising.
 //
 // The zero value is not ready; use NewDetector. A Detector is not safe for concurrent use.
 type Detector struct {
@@ -77,6 +79,8 @@ type Detector struct {
 	lastV   float64
 
 	up, down, levUp, levDown, vari tail
+	dens                           density
+	recUp, recDown                 record // the largest recent spikes, up and down
 	season                         seasonal
 	recur                          recur
 }
@@ -90,7 +94,7 @@ func NewDetector() *Detector {
 
 func (d *Detector) reset() {
 	*d = Detector{}
-	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari} {
+	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.dens.tail} {
 		*t = newTail()
 	}
 	d.vshort = 1
@@ -184,7 +188,9 @@ func (d *Detector) score(z, gapU float64, t int64) Result {
 			best, name = u, n
 		}
 	}
-	spike := max(d.up.surprise(z), d.down.surprise(-z))
+	spike := max(d.recUp.limit(d.up.surprise(z), z), d.recDown.limit(d.down.surprise(-z), -z))
+	d.recUp.see(z, float64(d.up.q))
+	d.recDown.see(-z, float64(d.down.q))
 	if spike >= learnGate && d.recur.observe(t, float64(d.dt)) {
 		// The same spike came at this time on earlier days: routine, not news.
 		spike = learnGate
@@ -193,6 +199,7 @@ func (d *Detector) score(z, gapU float64, t int64) Result {
 	pick(d.levUp.surprise(lev), DetLevel)
 	pick(d.levDown.surprise(-lev), DetLevel)
 	pick(d.vari.surprise(vstat), DetVariance)
+	pick(d.dens.tail.surprise(d.dens.observe(z)), DetRate)
 	pick(gapU, DetGap)
 	return Result{Score: scoreOf(best), Detector: name, surprise: best}
 }
@@ -298,6 +305,7 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 	d.levUp.update(lev, eta)
 	d.levDown.update(-lev, eta)
 	d.vari.update(vstat, eta)
+	d.dens.tail.update(d.dens.stat(), eta)
 }
 
 // acceptShift makes a sustained new level the baseline: after shiftRuns samples with the

@@ -4,8 +4,8 @@
 //
 // Per series, a Detector keeps a robust baseline (level, spread and, found automatically,
 // a daily profile on the clock's hours and day-of-the-week offsets) and scores each
-// sample, using only the past, with four detectors: spike, level shift, variance change
-// and gap. Each detector's statistic is judged against an upper tail learned on the
+// sample, using only the past, with five detectors: spike, level shift, variance change,
+// spike rate and gap. Each detector's statistic is judged against an upper tail learned on the
 // series itself (peaks over a threshold with an exponential or Pareto excess), so the
 // score means "how rare is this here", and the most surprising detector gives the
 // series' score in [0, 1]. A spike that recurs at the same time every day (a cron job)
@@ -14,7 +14,7 @@
 // a leak detector for memory series and time-to-exhaustion forecasts for series with a
 // known capacity. docs/detect.md has the design and the NAB figures.
 //
-// Work per sample is O(1) and memory per series is fixed (about half a kilobyte); the
+// Work per sample is O(1) and memory per series is fixed (about 0.6 KiB); the
 // number of series is bounded by Config.MaxSeries, idle series are evicted, and the
 // state can be snapshotted and restored across restarts.
 //

@@ -9,7 +9,7 @@ import (
 	"math"
 )
 
-// The snapshot format, version 2, little-endian:
+// The snapshot format, version 3, little-endian:
 //
 //	magic "CDETSNAP", version u32, chunk count u32,
 //	then per chunk: series count u32, then per series: label hash u64 and the fixed-size
@@ -19,7 +19,7 @@ import (
 // the current config on the series' next sample, so a config change applies at once.
 const (
 	snapMagic   = "CDETSNAP"
-	snapVersion = 2
+	snapVersion = 3
 )
 
 var errSnapshot = errors.New("invalid detect snapshot")
@@ -51,7 +51,16 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.f32(&d.rho)
 	v.f32(&d.lastZ)
 	v.f64(&d.lastV)
-	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari} {
+	v.u32(&d.dens.hits)
+	run := uint16(d.dens.run)
+	v.u16(&run)
+	d.dens.run = uint8(run)
+	for _, r := range []*record{&d.recUp, &d.recDown} {
+		f := float32(*r)
+		v.f32(&f)
+		*r = record(f)
+	}
+	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.dens.tail} {
 		v.f32(&t.q)
 		v.f32(&t.e)
 		v.f32(&t.xi)
