@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"time"
 
@@ -52,8 +53,10 @@ func (s *scenario) play(ctx context.Context, g *errgroup.Group, l *lab.Lab) (Res
 	if err != nil {
 		return Result{}, err
 	}
-	for _, in := range noise {
+	for _, in := range slices.Backward(noise) {
 		s.before = max(s.before, in.ID)
+		// Noise is shown, not hidden: each is a false positive of the warm-up.
+		fmt.Fprintf(s.out, "warm-up noise: incident %d (%s): %s\n", in.ID, in.Status, in.Title)
 	}
 	res := Result{FaultService: s.o.FaultService, FaultVersion: s.o.FaultVersion,
 		NoiseIncidents: len(noise)}

@@ -73,6 +73,9 @@ func TestRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			srv.Close() // waits for the handlers still running, so rc is read alone
+			rc.mu.Lock()
+			defer rc.mu.Unlock()
 			if tc.fail {
 				if res.Errors == 0 || res.Samples != 0 || res.LastError == "" {
 					t.Fatalf("refusals not counted: %+v", res)
