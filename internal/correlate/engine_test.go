@@ -78,3 +78,58 @@ func BenchmarkCorrelateLargeGroup(b *testing.B) {
 		})
 	}
 }
+
+// TestLargeGroupOneIncident drives a group of a thousand through the lifecycle: every
+// member joins one incident, an unrelated alert opens its own, and the group's incident
+// resolves only with its last member.
+func TestLargeGroupOneIncident(t *testing.T) {
+	const size = 1000
+	f := newFixture(t)
+	f.fire(t, "many", size)
+	f.fire(t, "other", 1)
+	f.drain(t)
+
+	ctx := context.Background()
+	list, err := f.st.Incidents(ctx, store.IncidentFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 {
+		t.Fatalf("%d incidents, want 2", len(list))
+	}
+	group, other := list[1], list[0]
+	if in, _ := f.st.Incident(ctx, group.ID); len(in.Members) != size {
+		t.Errorf("group incident has %d members, want %d", len(in.Members), size)
+	}
+	if in, _ := f.st.Incident(ctx, other.ID); len(in.Members) != 1 {
+		t.Errorf("unrelated incident has %d members, want 1", len(in.Members))
+	}
+
+	f.resolve(t, "many", 1, size-1)
+	f.drain(t)
+	if in, _ := f.st.IncidentHeader(ctx, group.ID); in.Status == signal.IncidentResolved {
+		t.Fatalf("incident resolved with one member still firing")
+	}
+	f.resolve(t, "many", size, size)
+	f.drain(t)
+	if in, _ := f.st.IncidentHeader(ctx, group.ID); in.Status != signal.IncidentResolved {
+		t.Errorf("incident %s after every member resolved, want resolved", in.Status)
+	}
+}
+
+// resolve appends resolves for the group's members from..to, numbered as fire numbered
+// them.
+func (f *fixture) resolve(tb testing.TB, group string, from, to int) {
+	var sigs []signal.Signal
+	for i := from; i <= to; i++ {
+		at := t0.Add(time.Minute + time.Duration(i)*time.Millisecond)
+		sigs = append(sigs, signal.Signal{Kind: signal.KindAlert, Source: "alertmanager",
+			Fingerprint: fmt.Sprintf("%s-%d", group, i), Name: "Flood",
+			Service: "svc-" + group, Status: signal.StatusResolved, Group: group,
+			StartsAt: t0.Add(time.Duration(i) * time.Millisecond), EventTime: at,
+			ReceivedAt: at})
+	}
+	if _, err := f.st.AppendSignals(context.Background(), sigs); err != nil {
+		tb.Fatal(err)
+	}
+}
