@@ -70,7 +70,6 @@ func BenchmarkCorrelateLargeGroup(b *testing.B) {
 			f := newFixture(b)
 			f.fire(b, "many", size)
 			f.drain(b)
-			b.ResetTimer()
 			for b.Loop() {
 				f.fire(b, "many", 1)
 				f.drain(b)
