@@ -76,7 +76,7 @@ func (e *Engine) resolved(tx *store.Tx, s *signal.Signal, st store.IdentityState
 		return tx.PutIdentity(next)
 	}
 
-	in, err := tx.Incident(st.IncidentID)
+	in, err := tx.IncidentHeader(st.IncidentID)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (e *Engine) late(tx *store.Tx, s *signal.Signal, st store.IdentityState,
 // noteChange marks active incidents near the changed service for re-diagnosis.
 func (e *Engine) noteChange(tx *store.Tx, s *signal.Signal, touched map[int64]bool) error {
 	e.m.signals.WithLabelValues("change").Inc()
-	active, err := tx.ActiveIncidents(s.EventTime.Add(-e.cfg.Window))
+	active, err := tx.Candidates(s.EventTime.Add(-e.cfg.Window), "", "")
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,10 @@ import (
 // A signal joins an incident when it shares the source's own group (Alertmanager's
 // groupKey) with a member, or when its service is within Hops of one of the incident's
 // services in the graph. The nearest incident wins; ties go to the most recently active.
+// The store answers the group question from an index, so the cost of a join does not grow
+// with the size of the incidents it looks at.
 func (e *Engine) join(tx *store.Tx, s *signal.Signal) (signal.Incident, error) {
-	active, err := tx.ActiveIncidents(s.EventTime.Add(-e.cfg.Window))
+	active, err := tx.Candidates(s.EventTime.Add(-e.cfg.Window), s.Source, s.Group)
 	if err != nil {
 		return signal.Incident{}, err
 	}
@@ -27,25 +29,21 @@ func (e *Engine) join(tx *store.Tx, s *signal.Signal) (signal.Incident, error) {
 		}
 	}
 	if best >= 0 {
-		return active[best], nil
+		return active[best].Incident, nil
 	}
 	return e.open(tx, s)
 }
 
 // closeness is 0 for a shared source group, else the graph distance to the incident's
 // nearest service, or -1 when the signal does not belong.
-func (e *Engine) closeness(in *signal.Incident, s *signal.Signal) int {
-	if s.Group != "" {
-		for _, m := range in.Members {
-			if m.Group == s.Group && m.Source == s.Source {
-				return 0
-			}
-		}
+func (e *Engine) closeness(c *store.Candidate, s *signal.Signal) int {
+	if c.SameGroup {
+		return 0
 	}
 	if s.Service == "" {
 		return -1
 	}
-	return e.distance(in.Services, s.Service)
+	return e.distance(c.Services, s.Service)
 }
 
 // distance is the smallest graph distance from svc to any of services, if within Hops.
@@ -104,23 +102,19 @@ func (e *Engine) addMember(tx *store.Tx, in *signal.Incident, s *signal.Signal) 
 		in.LastActivity = s.EventTime
 	}
 	in.Title = title(s, in)
-	return tx.SaveIncident(*in)
+	return tx.SaveGrouping(*in)
 }
 
 // resolveMember marks a member resolved and resolves the incident once every member is.
+// in carries the incident's own fields only: its members stay in the store, which answers
+// whether any is still open from an index.
 func (e *Engine) resolveMember(tx *store.Tx, in *signal.Incident, s *signal.Signal) error {
-	open := 0
-	for i := range in.Members {
-		m := &in.Members[i]
-		if m.Fingerprint == s.Fingerprint {
-			m.Status, m.EndsAt, m.SignalID = signal.StatusResolved, s.EventTime, s.ID
-			if err := tx.PutMember(in.ID, *m); err != nil {
-				return err
-			}
-		}
-		if m.Status != signal.StatusResolved {
-			open++
-		}
+	if err := tx.ResolveMember(in.ID, s.Fingerprint, s.EventTime, s.ID); err != nil {
+		return err
+	}
+	open, err := tx.HasOpenMembers(in.ID)
+	if err != nil {
+		return err
 	}
 	if err := tx.AddEntry(in.ID, entry(s, "resolved", "resolved: "+describe(s))); err != nil {
 		return err
@@ -128,7 +122,7 @@ func (e *Engine) resolveMember(tx *store.Tx, in *signal.Incident, s *signal.Sign
 	if s.EventTime.After(in.LastActivity) {
 		in.LastActivity = s.EventTime
 	}
-	if open == 0 {
+	if !open {
 		in.Status, in.ResolvedAt = signal.IncidentResolved, s.EventTime
 		e.m.resolved.Inc()
 		e.log.Info("incident resolved", "incident_id", in.ID)
@@ -138,7 +132,7 @@ func (e *Engine) resolveMember(tx *store.Tx, in *signal.Incident, s *signal.Sign
 			return err
 		}
 	}
-	return tx.SaveIncident(*in)
+	return tx.SaveGrouping(*in)
 }
 
 // title names an incident after its first signal and the services it spans.

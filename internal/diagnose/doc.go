@@ -6,5 +6,7 @@
 // reasoner (a built-in template by default).
 //
 // Diagnose runs on its own goroutine (Run) fed by a coalescing queue of incident ids, so
-// correlate never waits for it.
+// correlate never waits for it. Passes are at least a second apart, so a flood that changes
+// its incident in every correlate batch is ranked about once a second, from its key members
+// rather than all of them.
 package diagnose

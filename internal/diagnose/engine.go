@@ -18,6 +18,11 @@ import (
 // suspect. Bad deploys usually show within minutes; slow leaks can take an hour or more.
 const Lookback = 2 * time.Hour
 
+// pace is the least time between two diagnosis passes. A flood changes its incident in
+// every correlate batch; without a pause each batch would rank the incident again, and
+// the writes would compete with correlate for the store's one writer.
+const pace = time.Second
+
 // Engine is the diagnose stage.
 type Engine struct {
 	st    *store.Store
@@ -58,7 +63,8 @@ func (e *Engine) IncidentsChanged(ids []int64) {
 	}
 }
 
-// Run diagnoses queued incidents until ctx ends.
+// Run diagnoses queued incidents until ctx ends. Passes are at least pace apart; ids
+// queued meanwhile coalesce into the next pass.
 func (e *Engine) Run(ctx context.Context) error {
 	for {
 		select {
@@ -70,6 +76,12 @@ func (e *Engine) Run(ctx context.Context) error {
 			if err := e.Diagnose(ctx, id); err != nil && ctx.Err() == nil {
 				e.log.Error("diagnosing incident failed", "incident_id", id, "err", err)
 			}
+		}
+
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(pace):
 		}
 	}
 }
@@ -86,10 +98,15 @@ func (e *Engine) take() []int64 {
 	return ids
 }
 
-// Diagnose recomputes and stores the hypotheses of one incident.
+// Diagnose recomputes and stores the hypotheses of one incident. It ranks the key
+// members only (each service's first and the strongest anomaly), which give the same
+// ranking as all of them, so that a flood of thousands of members stays cheap.
 func (e *Engine) Diagnose(ctx context.Context, id int64) error {
-	in, err := e.st.Incident(ctx, id)
+	in, err := e.st.IncidentHeader(ctx, id)
 	if err != nil {
+		return err
+	}
+	if in.Members, err = e.st.KeyMembers(ctx, id, in.Services); err != nil {
 		return err
 	}
 	suspects := suspectServices(e.graph, in.Services)
@@ -102,7 +119,7 @@ func (e *Engine) Diagnose(ctx context.Context, id int64) error {
 	e.runs.Inc()
 
 	return e.st.Update(ctx, func(tx *store.Tx) error {
-		cur, err := tx.Incident(id)
+		cur, err := tx.IncidentHeader(id)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
@@ -91,13 +93,9 @@ type rowQuerier interface {
 }
 
 func readIncident(ctx context.Context, db rowQuerier, id int64) (signal.Incident, error) {
-	row := db.QueryRowContext(ctx, "SELECT "+incidentCols+" FROM incidents WHERE id = ?", id)
-	in, err := scanIncident(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return in, fmt.Errorf("reading incident %d: %w", id, ErrNotFound)
-	}
+	in, err := readHeader(ctx, db, id)
 	if err != nil {
-		return in, fmt.Errorf("reading incident %d: %w", id, err)
+		return in, err
 	}
 	if in.Members, err = readMembers(ctx, db, id); err != nil {
 		return in, err
@@ -106,10 +104,78 @@ func readIncident(ctx context.Context, db rowQuerier, id int64) (signal.Incident
 	return in, err
 }
 
+// IncidentHeader reads one incident's own fields, without members or timeline, whose
+// size grows with the incident.
+func (s *Store) IncidentHeader(ctx context.Context, id int64) (signal.Incident, error) {
+	return readHeader(ctx, s.r, id)
+}
+
+func readHeader(ctx context.Context, db rowQuerier, id int64) (signal.Incident, error) {
+	row := db.QueryRowContext(ctx, "SELECT "+incidentCols+" FROM incidents WHERE id = ?", id)
+	in, err := scanIncident(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return in, fmt.Errorf("reading incident %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return in, fmt.Errorf("reading incident %d: %w", id, err)
+	}
+	return in, nil
+}
+
+const memberCols = `fingerprint, signal_id, source, kind, name, service, grp, status, score,
+	starts_at, ends_at`
+
+// onsetQuery reads a service's first member, in member order, through members_onset.
+const onsetQuery = `SELECT ` + memberCols + ` FROM members
+	WHERE incident_id = ? AND service = ? ORDER BY starts_at, fingerprint LIMIT 1`
+
+// strongestQuery reads the first of the highest-scored members that have a service,
+// through members_score.
+const strongestQuery = `SELECT ` + memberCols + ` FROM members
+	WHERE incident_id = ? AND score > 0 AND service != ''
+	ORDER BY score DESC, starts_at, fingerprint LIMIT 1`
+
+// KeyMembers reads the members that diagnosis ranks by: the first member of each of
+// services (the incident's services) and the strongest anomaly, in member order. Ranking
+// these gives the same hypotheses as ranking all members, and each is found through an
+// index, so diagnosing a flood of thousands of members costs what a small incident does.
+func (s *Store) KeyMembers(ctx context.Context, id int64, services []string) (
+	[]signal.Member, error) {
+	var out []signal.Member
+	for _, svc := range services {
+		first, err := scanMembers(ctx, s.r, id, onsetQuery, id, svc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, first...)
+	}
+	strongest, err := scanMembers(ctx, s.r, id, strongestQuery, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range strongest {
+		same := func(o signal.Member) bool { return o.Fingerprint == m.Fingerprint }
+		if !slices.ContainsFunc(out, same) {
+			out = append(out, m)
+		}
+	}
+	slices.SortFunc(out, func(a, b signal.Member) int {
+		if c := a.StartsAt.Compare(b.StartsAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Fingerprint, b.Fingerprint)
+	})
+	return out, nil
+}
+
 func readMembers(ctx context.Context, db querier, id int64) ([]signal.Member, error) {
-	rows, err := db.QueryContext(ctx, `SELECT fingerprint, signal_id, source, kind, name,
-		service, grp, status, score, starts_at, ends_at FROM members WHERE incident_id = ?
-		ORDER BY starts_at, fingerprint`, id)
+	return scanMembers(ctx, db, id, `SELECT `+memberCols+` FROM members
+		WHERE incident_id = ? ORDER BY starts_at, fingerprint`, id)
+}
+
+func scanMembers(ctx context.Context, db querier, id int64, q string, args ...any) (
+	[]signal.Member, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading members of incident %d: %w", id, err)
 	}

@@ -116,7 +116,7 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]signal.Signal, e
 // the transaction because the writer pool has a single connection, which the transaction
 // holds.
 func (t *Tx) SignalsAfter(seq int64, limit int) ([]signal.Signal, error) {
-	return querySignals(t.ctx, t.tx,
+	return querySignals(t.ctx, txQuerier{t},
 		"SELECT id, body FROM signals WHERE id > ? ORDER BY id LIMIT ?", seq, limit)
 }
 

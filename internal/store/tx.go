@@ -14,8 +14,9 @@ import (
 // Tx is one write transaction. Correlate and diagnose make all the changes one signal
 // causes, and the cursor advance, inside one Tx so a crash leaves either all or none.
 type Tx struct {
-	ctx context.Context
-	tx  *sql.Tx
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
 }
 
 // Update runs fn in a write transaction and commits it when fn returns nil.
@@ -46,7 +47,7 @@ type IdentityState struct {
 // Identity reads an identity's state; ok is false when it was never seen.
 func (t *Tx) Identity(fp string) (st IdentityState, ok bool, err error) {
 	var ev, start int64
-	err = t.tx.QueryRowContext(t.ctx, `SELECT status, event_time, starts_at, incident_id
+	err = t.queryRow(`SELECT status, event_time, starts_at, incident_id
 		FROM identities WHERE fingerprint = ?`, fp).Scan(&st.Status, &ev, &start, &st.IncidentID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, false, nil
@@ -60,7 +61,7 @@ func (t *Tx) Identity(fp string) (st IdentityState, ok bool, err error) {
 
 // PutIdentity writes an identity's state.
 func (t *Tx) PutIdentity(st IdentityState) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO identities
+	_, err := t.exec(`INSERT INTO identities
 		(fingerprint, status, event_time, starts_at, incident_id) VALUES (?,?,?,?,?)
 		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status,
 		event_time = excluded.event_time, starts_at = excluded.starts_at,
@@ -73,41 +74,78 @@ func (t *Tx) PutIdentity(st IdentityState) error {
 	return nil
 }
 
-// ActiveIncidents lists unresolved incidents active at or after since, with members.
-func (t *Tx) ActiveIncidents(since time.Time) ([]signal.Incident, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+incidentCols+` FROM incidents
-		WHERE status != 'resolved' AND last_activity >= ? ORDER BY last_activity DESC`,
+// Candidate is an unresolved incident that a firing signal may join, read without its
+// members, timeline or hypotheses so that the cost of reading it does not grow with its size.
+type Candidate struct {
+	signal.Incident
+	SameGroup bool // one of its members came from the asked source group
+}
+
+// candidatesQuery lists the incidents a signal may join. The status test is spelled as
+// IN rather than != 'resolved' so that SQLite can use incidents_status; the EXISTS uses
+// members_group, so neither grows with history or with incident size.
+const candidatesQuery = `SELECT id, status, title, services, opened_at, first_signal_at,
+	detected_at, resolved_at, last_activity,
+	? != '' AND EXISTS (SELECT 1 FROM members m WHERE m.incident_id = incidents.id
+		AND m.grp = ? AND m.source = ?)
+	FROM incidents WHERE status IN ('open', 'diagnosed') AND last_activity >= ?
+	ORDER BY last_activity DESC`
+
+// Candidates lists unresolved incidents active at or after since, most recently active
+// first. SameGroup reports whether a member shares group and source; an empty group never
+// matches.
+func (t *Tx) Candidates(since time.Time, source, group string) ([]Candidate, error) {
+	rows, err := t.query(candidatesQuery, group, group, source,
 		unixNano(since))
 	if err != nil {
 		return nil, fmt.Errorf("listing active incidents: %w", err)
 	}
-	var out []signal.Incident
+	defer rows.Close()
+	var out []Candidate
 	for rows.Next() {
-		in, err := scanIncident(rows)
+		c, err := scanCandidate(rows)
 		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scanning incident: %w", err)
+			return nil, fmt.Errorf("scanning active incident: %w", err)
 		}
-		out = append(out, in)
+		out = append(out, c)
 	}
-	rows.Close()
-	for i := range out {
-		if out[i].Members, err = readMembers(t.ctx, t.tx, out[i].ID); err != nil {
-			return nil, err
-		}
+	return out, rows.Err()
+}
+
+func scanCandidate(row scanner) (Candidate, error) {
+	var c Candidate
+	in := &c.Incident
+	var services string
+	var opened, first, detected, resolved, last int64
+	err := row.Scan(&in.ID, &in.Status, &in.Title, &services, &opened, &first, &detected,
+		&resolved, &last, &c.SameGroup)
+	if err != nil {
+		return c, err
 	}
-	return out, nil
+	in.OpenedAt, in.FirstSignalAt, in.DetectedAt = fromNano(opened), fromNano(first),
+		fromNano(detected)
+	in.ResolvedAt, in.LastActivity = fromNano(resolved), fromNano(last)
+	if err := json.Unmarshal([]byte(services), &in.Services); err != nil {
+		return c, fmt.Errorf("decoding services of incident %d: %w", in.ID, err)
+	}
+	return c, nil
+}
+
+// IncidentHeader reads an incident's own fields, without members or timeline, inside the
+// transaction.
+func (t *Tx) IncidentHeader(id int64) (signal.Incident, error) {
+	return readHeader(t.ctx, txQuerier{t}, id)
 }
 
 // Incident reads one incident with members and timeline inside the transaction.
 func (t *Tx) Incident(id int64) (signal.Incident, error) {
-	return readIncident(t.ctx, t.tx, id)
+	return readIncident(t.ctx, txQuerier{t}, id)
 }
 
 // CreateIncident inserts a new incident and returns its id.
 func (t *Tx) CreateIncident(in signal.Incident) (int64, error) {
 	services, _ := json.Marshal(in.Services)
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO incidents (status, title, services,
+	res, err := t.exec(`INSERT INTO incidents (status, title, services,
 		opened_at, first_signal_at, detected_at, last_activity) VALUES (?,?,?,?,?,?,?)`,
 		string(in.Status), in.Title, string(services), unixNano(in.OpenedAt),
 		unixNano(in.FirstSignalAt), unixNano(in.DetectedAt), unixNano(in.LastActivity))
@@ -124,7 +162,7 @@ func (t *Tx) SaveIncident(in signal.Incident) error {
 	if in.Hypotheses == nil {
 		hyps = []byte("[]")
 	}
-	_, err := t.tx.ExecContext(t.ctx, `UPDATE incidents SET status = ?, title = ?,
+	_, err := t.exec(`UPDATE incidents SET status = ?, title = ?,
 		services = ?, first_signal_at = ?, diagnosed_at = ?, resolved_at = ?,
 		last_activity = ?, hypotheses = ? WHERE id = ?`,
 		string(in.Status), in.Title, string(services), unixNano(in.FirstSignalAt),
@@ -136,9 +174,24 @@ func (t *Tx) SaveIncident(in signal.Incident) error {
 	return nil
 }
 
+// SaveGrouping writes the fields correlate owns: status, title, services, first signal,
+// resolve and last activity times. It leaves hypotheses and the diagnosis time alone, so
+// correlate need not read them, and need not re-encode them for every signal.
+func (t *Tx) SaveGrouping(in signal.Incident) error {
+	services, _ := json.Marshal(in.Services)
+	_, err := t.exec(`UPDATE incidents SET status = ?, title = ?,
+		services = ?, first_signal_at = ?, resolved_at = ?, last_activity = ? WHERE id = ?`,
+		string(in.Status), in.Title, string(services), unixNano(in.FirstSignalAt),
+		unixNano(in.ResolvedAt), unixNano(in.LastActivity), in.ID)
+	if err != nil {
+		return fmt.Errorf("saving grouping of incident %d: %w", in.ID, err)
+	}
+	return nil
+}
+
 // PutMember inserts or replaces a member of an incident.
 func (t *Tx) PutMember(incidentID int64, m signal.Member) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO members (incident_id, fingerprint,
+	_, err := t.exec(`INSERT INTO members (incident_id, fingerprint,
 		signal_id, source, kind, name, service, grp, status, score, starts_at, ends_at)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (incident_id, fingerprint) DO UPDATE SET signal_id = excluded.signal_id,
@@ -152,9 +205,37 @@ func (t *Tx) PutMember(incidentID int64, m signal.Member) error {
 	return nil
 }
 
+// ResolveMember marks one member resolved at endsAt by the signal signalID. A fingerprint
+// that is not a member changes nothing.
+func (t *Tx) ResolveMember(incidentID int64, fp string, endsAt time.Time,
+	signalID int64) error {
+	_, err := t.exec(`UPDATE members SET status = 'resolved', ends_at = ?,
+		signal_id = ? WHERE incident_id = ? AND fingerprint = ?`,
+		unixNano(endsAt), signalID, incidentID, fp)
+	if err != nil {
+		return fmt.Errorf("resolving member %q of incident %d: %w", fp, incidentID, err)
+	}
+	return nil
+}
+
+// openMemberQuery finds one unresolved member through members_status. Since 'resolved'
+// sorts after the other statuses, the first index entry answers while any member is open.
+const openMemberQuery = `SELECT EXISTS (SELECT 1 FROM members
+	WHERE incident_id = ? AND status != 'resolved')`
+
+// HasOpenMembers reports whether any member of the incident has not resolved.
+func (t *Tx) HasOpenMembers(incidentID int64) (bool, error) {
+	var open bool
+	err := t.queryRow(openMemberQuery, incidentID).Scan(&open)
+	if err != nil {
+		return false, fmt.Errorf("counting open members of incident %d: %w", incidentID, err)
+	}
+	return open, nil
+}
+
 // AddEntry appends a timeline entry to an incident.
 func (t *Tx) AddEntry(incidentID int64, e signal.Entry) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO timeline (incident_id, at, type, text,
+	_, err := t.exec(`INSERT INTO timeline (incident_id, at, type, text,
 		signal_id) VALUES (?,?,?,?,?)`, incidentID, unixNano(e.At), e.Type, e.Text, e.SignalID)
 	if err != nil {
 		return fmt.Errorf("adding timeline entry to incident %d: %w", incidentID, err)
@@ -165,7 +246,7 @@ func (t *Tx) AddEntry(incidentID int64, e signal.Entry) error {
 // Cursor reads a consumer's position in the signal log (0 when new).
 func (t *Tx) Cursor(name string) (int64, error) {
 	var seq int64
-	err := t.tx.QueryRowContext(t.ctx, "SELECT seq FROM cursors WHERE name = ?", name).Scan(&seq)
+	err := t.queryRow("SELECT seq FROM cursors WHERE name = ?", name).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -177,7 +258,7 @@ func (t *Tx) Cursor(name string) (int64, error) {
 
 // SetCursor records a consumer's position in the signal log.
 func (t *Tx) SetCursor(name string, seq int64) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO cursors (name, seq) VALUES (?, ?)
+	_, err := t.exec(`INSERT INTO cursors (name, seq) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, name, seq)
 	if err != nil {
 		return fmt.Errorf("writing cursor %q: %w", name, err)

@@ -1,0 +1,76 @@
+package diagnose_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/cerebro-aiops/cerebro/internal/diagnose"
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+	"github.com/cerebro-aiops/cerebro/internal/store"
+	"github.com/cerebro-aiops/cerebro/internal/topology"
+)
+
+// TestKeyMembersRankLikeAll checks that ranking an incident by the store's key members,
+// as Diagnose does, gives the same hypotheses as ranking every member. Ties in start time
+// and in score are where a shortcut would pick a different member.
+func TestKeyMembersRankLikeAll(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	g := topology.New()
+	g.Add("frontend", "checkout")
+	g.Add("checkout", "payments")
+
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	services := []string{"checkout", "frontend", "payments"}
+	var id int64
+	err = st.Update(ctx, func(tx *store.Tx) error {
+		id, err = tx.CreateIncident(signal.Incident{Status: signal.IncidentOpen,
+			Title: "t", Services: services, OpenedAt: t0, FirstSignalAt: t0,
+			DetectedAt: t0, LastActivity: t0})
+		if err != nil {
+			return err
+		}
+		for i := range 300 {
+			m := signal.Member{Fingerprint: fmt.Sprintf("fp%03d", 299-i), SignalID: int64(i + 1),
+				Source: "detect", Kind: signal.KindAnomaly, Name: "m",
+				Service: services[i%3], Status: signal.StatusFiring,
+				Score: float64(i%7) / 7, StartsAt: t0.Add(time.Duration(i/10) * time.Second)}
+			if i%50 == 0 {
+				m.Service = ""
+				m.Score = 1
+			}
+			if err := tx.PutMember(id, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	full, err := st.Incident(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := full
+	if key.Members, err = st.KeyMembers(ctx, id, full.Services); err != nil {
+		t.Fatal(err)
+	}
+	if len(key.Members) >= len(full.Members) {
+		t.Fatalf("%d key members of %d: nothing was left out", len(key.Members),
+			len(full.Members))
+	}
+	want := diagnose.Rank(g, &full, nil)
+	got := diagnose.Rank(g, &key, nil)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ranking by key members:\n%+v\nwant, ranking by all:\n%+v", got, want)
+	}
+}
