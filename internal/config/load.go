@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"reflect"
 	"sort"
@@ -26,7 +25,10 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	if p.Line > 0 {
+	switch {
+	case p.File == "":
+		return fmt.Sprintf("%s: %s", p.Path, p.Reason)
+	case p.Line > 0:
 		return fmt.Sprintf("%s:%d: %s: %s", p.File, p.Line, p.Path, p.Reason)
 	}
 	return fmt.Sprintf("%s: %s: %s", p.File, p.Path, p.Reason)
@@ -76,7 +78,9 @@ func Parse(name string, data []byte) (Config, error) {
 		w.add(errLine(err), "(file)", firstLine(yaml.FormatError(err, false, false)))
 	}
 	if err == nil {
-		w.problems = append(w.problems, w.validate(&cfg)...)
+		c := &checker{file: name, lines: w.lines}
+		c.run(&cfg)
+		w.problems = append(w.problems, c.problems...)
 	}
 	if len(w.problems) > 0 {
 		sort.SliceStable(w.problems, func(i, j int) bool {
@@ -183,114 +187,6 @@ func leafReason(t reflect.Type, err error) string {
 		return msg[i:]
 	}
 	return "want a " + typeWord(t) + ": " + msg
-}
-
-// validate runs the semantic checks on a decoded config.
-func (w *walker) validate(cfg *Config) Problems {
-	var ps Problems
-	bad := func(path, reason string) {
-		ps = append(ps, Problem{File: w.file, Line: w.line(path), Path: path, Reason: reason})
-	}
-	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
-		bad("listen", "want host:port, like 127.0.0.1:8080")
-	}
-	if cfg.DataDir == "" {
-		bad("data_dir", "must not be empty")
-	}
-	if cfg.Correlate.Window <= 0 {
-		bad("correlate.window", "must be positive")
-	}
-	if cfg.Correlate.Hops < 0 {
-		bad("correlate.hops", "must not be negative")
-	}
-	if !IsLoopback(cfg.Listen) && cfg.APIToken == "" {
-		// The key is missing, so point at the listen line that makes it necessary.
-		ps = append(ps, Problem{File: w.file, Line: w.lines["listen"], Path: "api_token",
-			Reason: "required when listen is not a loopback address"})
-	}
-	checkServices(cfg.Services, bad)
-	checkSources(cfg, bad)
-	cfg.Kube.check(bad)
-	checkStage("detect", cfg.Detect.Defaults().Validate(), bad)
-	checkStage("logs", cfg.Logs.Validate(), bad)
-	for i, p := range cfg.Pull {
-		checkStage(fmt.Sprintf("pull[%d]", i), p.Defaults().Validate(), bad)
-	}
-	if cfg.SnapshotEvery <= 0 {
-		bad("snapshot_every", "must be positive")
-	}
-	return ps
-}
-
-// line finds the line of a key path, or of its nearest parent that was written.
-func (w *walker) line(path string) int {
-	for path != "" {
-		if n, ok := w.lines[path]; ok {
-			return n
-		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			break
-		}
-		path = path[:i]
-	}
-	return 0
-}
-
-// checkStage turns a stage's own validation errors, each "key: reason" on its own line
-// (errors.Join), into problems under the stage's key.
-func checkStage(key string, err error, bad func(path, reason string)) {
-	if err == nil {
-		return
-	}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		sub, reason, ok := strings.Cut(line, ": ")
-		if !ok || strings.ContainsAny(sub, " ") {
-			bad(key, line)
-			continue
-		}
-		base, _, _ := strings.Cut(key, "[")
-		bad(key+"."+strings.TrimPrefix(sub, base+"."), reason)
-	}
-}
-
-func checkServices(svcs []Service, bad func(path, reason string)) {
-	names := map[string]bool{}
-	for i, s := range svcs {
-		p := fmt.Sprintf("services[%d]", i)
-		switch {
-		case s.Name == "":
-			bad(p+".name", "must not be empty")
-		case names[s.Name]:
-			bad(p+".name", fmt.Sprintf("service %q listed twice", s.Name))
-		}
-		names[s.Name] = true
-	}
-	for i, s := range svcs {
-		for j, d := range s.DependsOn {
-			if !names[d] {
-				bad(fmt.Sprintf("services[%d].depends_on[%d]", i, j),
-					fmt.Sprintf("service %q is not listed under services", d))
-			}
-		}
-	}
-}
-
-func checkSources(cfg *Config, bad func(path, reason string)) {
-	known := map[string]bool{}
-	for _, n := range KnownSources() {
-		known[n] = true
-	}
-	names := make([]string, 0, len(cfg.Sources))
-	for n := range cfg.Sources {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if !known[n] {
-			bad("sources."+n, "unknown source; known: "+strings.Join(KnownSources(), ", "))
-		}
-	}
 }
 
 // KnownSources lists every name accepted under sources:, the signal sources and the
