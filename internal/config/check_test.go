@@ -26,6 +26,33 @@ func TestParseProblems(t *testing.T) {
 			"c.yaml:3: sources.alertmanager.token: must not be blank",
 			"c.yaml:5: sources.github.secret: must not be blank",
 		}},
+		{"empty file is no config", "", nil},
+		{"comments only is no config", "# nothing yet\n", nil},
+		{"trailing empty document", "listen: 127.0.0.1:8080\n---\n", nil},
+		{"second document", "listen: 127.0.0.1:8080\n---\nlisten: 0.0.0.0:1\n", []string{
+			"c.yaml:2: (file): a second YAML document; a config file holds one",
+		}},
+		{"duplicate key names the first line", "data_dir: a\nlisten: 127.0.0.1:1\n" +
+			"listen: 127.0.0.1:2\n", []string{
+			`c.yaml:3: (file): invalid YAML: mapping key "listen" already defined at line 2`,
+		}},
+		{"semantics beside a type error", "detect: 3\ncorrelate:\n  window: 0s\n" +
+			"  hops: -3\n", []string{
+			"c.yaml:1: detect: want a mapping of keys",
+			"c.yaml:3: correlate.window: must be positive",
+			"c.yaml:4: correlate.hops: must not be negative",
+		}},
+		{"semantics beside a type error in the same section", "correlate:\n" +
+			"  window: 0s\n  hops: many\n", []string{
+			"c.yaml:2: correlate.window: must be positive",
+			"c.yaml:3: correlate.hops: want a whole number: " +
+				"cannot unmarshal string into Go value of type int",
+		}},
+		{"a bad list item is not checked further", "services:\n  - nme: a\n" +
+			"snapshot_every: 0s\n", []string{
+			`c.yaml:2: services[0].nme: unknown key; did you mean "name"?`,
+			"c.yaml:3: snapshot_every: must be positive",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

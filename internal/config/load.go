@@ -55,7 +55,8 @@ func Load(path string) (Config, error) {
 	return Parse(path, data)
 }
 
-// Parse checks and decodes YAML config bytes; name is used in messages.
+// Parse checks and decodes YAML config bytes; name is used in messages. An empty file, or
+// one of comments only, is the same as no file: the defaults.
 func Parse(name string, data []byte) (Config, error) {
 	cfg := Default()
 	file, err := parser.ParseBytes(data, 0)
@@ -65,19 +66,19 @@ func Parse(name string, data []byte) (Config, error) {
 	}
 
 	w := &walker{file: name, lines: map[string]int{}}
-	for _, doc := range file.Docs {
-		if doc.Body != nil {
-			w.walk(doc.Body, reflect.TypeOf(cfg), "")
-		}
+	docs := documents(file)
+	if len(docs) > 1 {
+		// Decoding reads the first document only; the rest would be ignored unseen.
+		w.add(docLine(docs[1]), "(file)", "a second YAML document; a config file holds one")
 	}
 
-	// Decode even when the walk found problems, so that the semantic checks can report
-	// theirs in the same run; a decode failure the walk did not explain is reported too.
-	err = yaml.UnmarshalWithOptions(data, &cfg)
-	if err != nil && len(w.problems) == 0 {
-		w.add(errLine(err), "(file)", firstLine(yaml.FormatError(err, false, false)))
+	// The walk drops every node it found a problem in, so that what remains decodes and
+	// the semantic checks report their problems in the same run.
+	decoded := true
+	if len(docs) > 0 && w.walk(docs[0].Body, reflect.TypeOf(cfg), "") {
+		decoded = w.decode(docs[0].Body, &cfg)
 	}
-	if err == nil {
+	if decoded {
 		c := &checker{file: name, lines: w.lines}
 		c.run(&cfg)
 		w.problems = append(w.problems, c.problems...)
@@ -89,6 +90,26 @@ func Parse(name string, data []byte) (Config, error) {
 		return cfg, w.problems
 	}
 	return cfg, nil
+}
+
+// documents lists the documents of a file that have content; an empty one (a trailing
+// "---") holds nothing that could be ignored.
+func documents(file *ast.File) []*ast.DocumentNode {
+	var out []*ast.DocumentNode
+	for _, d := range file.Docs {
+		if d.Body != nil && d.Body.Type() != ast.NullType && d.Body.Type() != ast.CommentType {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// docLine is the line of a document's "---", or of its first node.
+func docLine(d *ast.DocumentNode) int {
+	if d.Start != nil {
+		return d.Start.Position.Line
+	}
+	return d.Body.GetToken().Position.Line
 }
 
 // walker checks a YAML tree against the Config type: unknown keys and leaf values that do
@@ -104,12 +125,25 @@ func (w *walker) add(line int, path, reason string) {
 	w.problems = append(w.problems, Problem{File: w.file, Line: line, Path: path, Reason: reason})
 }
 
-func (w *walker) walk(n ast.Node, t reflect.Type, path string) {
+// decode decodes the tree the walk has pruned. A failure here is one the walk did not
+// foresee; it is reported, and the semantic checks are skipped for a half-decoded config.
+func (w *walker) decode(n ast.Node, cfg *Config) bool {
+	if err := yaml.NodeToValue(n, cfg); err != nil {
+		w.add(errLine(err), "(file)", firstLine(yaml.FormatError(err, false, false)))
+		return false
+	}
+	return true
+}
+
+// walk checks n against t and reports whether the caller should keep n for decoding:
+// false when n holds a problem that decoding would trip on or that would surface again as
+// a misleading semantic problem. Mappings are pruned in place instead.
+func (w *walker) walk(n ast.Node, t reflect.Type, path string) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if n.Type() == ast.NullType {
-		return
+		return true
 	}
 	line := n.GetToken().Position.Line
 	if path != "" {
@@ -117,23 +151,24 @@ func (w *walker) walk(n ast.Node, t reflect.Type, path string) {
 	}
 	switch {
 	case t.Kind() == reflect.Struct && !implementsText(t):
-		w.walkStruct(n, t, path, line)
+		return w.walkStruct(n, t, path, line)
 	case t.Kind() == reflect.Map:
-		w.walkMap(n, t, path, line)
+		return w.walkMap(n, t, path, line)
 	case t.Kind() == reflect.Slice:
-		w.walkSlice(n, t, path, line)
-	default:
-		w.leaf(n, t, path, line)
+		return w.walkSlice(n, t, path, line)
 	}
+	return w.leaf(n, t, path, line)
 }
 
-func (w *walker) walkStruct(n ast.Node, t reflect.Type, path string, line int) {
+// walkStruct drops unknown keys and bad values, so the field keeps its default.
+func (w *walker) walkStruct(n ast.Node, t reflect.Type, path string, line int) bool {
 	m, ok := n.(*ast.MappingNode)
 	if !ok {
 		w.add(line, orRoot(path), "want a mapping of keys")
-		return
+		return false
 	}
 	fields := yamlFields(t)
+	kept := m.Values[:0]
 	for _, kv := range m.Values {
 		key := kv.Key.String()
 		p := join(path, key)
@@ -142,43 +177,60 @@ func (w *walker) walkStruct(n ast.Node, t reflect.Type, path string, line int) {
 			w.add(kv.Key.GetToken().Position.Line, p, "unknown key"+suggest(key, fields))
 			continue
 		}
-		w.walk(kv.Value, f.Type, p)
+		if w.walk(kv.Value, f.Type, p) {
+			kept = append(kept, kv)
+		}
 	}
+	m.Values = kept
+	return true
 }
 
-func (w *walker) walkMap(n ast.Node, t reflect.Type, path string, line int) {
+func (w *walker) walkMap(n ast.Node, t reflect.Type, path string, line int) bool {
 	m, ok := n.(*ast.MappingNode)
 	if !ok {
 		w.add(line, orRoot(path), "want a mapping")
-		return
+		return false
 	}
+	kept := m.Values[:0]
 	for _, kv := range m.Values {
-		w.walk(kv.Value, t.Elem(), join(path, kv.Key.String()))
-		w.lines[join(path, kv.Key.String())] = kv.Key.GetToken().Position.Line
+		p := join(path, kv.Key.String())
+		if w.walk(kv.Value, t.Elem(), p) {
+			kept = append(kept, kv)
+		}
+		w.lines[p] = kv.Key.GetToken().Position.Line
 	}
+	m.Values = kept
+	return true
 }
 
-func (w *walker) walkSlice(n ast.Node, t reflect.Type, path string, line int) {
+// walkSlice drops the whole list when one item has a problem: a pruned item would decode
+// half empty and draw problems of its own ("name: must not be empty" after a typo in
+// "name"), and dropping only the item would renumber the rest.
+func (w *walker) walkSlice(n ast.Node, t reflect.Type, path string, line int) bool {
 	s, ok := n.(*ast.SequenceNode)
 	if !ok {
 		w.add(line, path, "want a list")
-		return
+		return false
 	}
+	before := len(w.problems)
 	for i, v := range s.Values {
 		w.walk(v, t.Elem(), path+"["+strconv.Itoa(i)+"]")
 	}
+	return len(w.problems) == before
 }
 
-func (w *walker) leaf(n ast.Node, t reflect.Type, path string, line int) {
+func (w *walker) leaf(n ast.Node, t reflect.Type, path string, line int) bool {
 	switch n.(type) {
 	case *ast.MappingNode, *ast.SequenceNode:
 		w.add(line, path, "want a single value, not a "+kindWord(n))
-		return
+		return false
 	}
 	v := reflect.New(t)
 	if err := yaml.NodeToValue(n, v.Interface()); err != nil {
 		w.add(line, path, leafReason(t, err))
+		return false
 	}
+	return true
 }
 
 func leafReason(t reflect.Type, err error) string {
