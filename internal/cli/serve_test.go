@@ -16,6 +16,7 @@ func TestLoadConfigChecksOverrides(t *testing.T) {
 		{"no token", "", "0.0.0.0:18186", "api_token: required when listen is not a loopback"},
 		{"good token", "s3cret", "0.0.0.0:18186", ""},
 		{"loopback", "", "127.0.0.1:0", ""},
+		{"port out of range", "", "127.0.0.1:99999", `listen: port "99999"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

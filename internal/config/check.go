@@ -3,8 +3,10 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Validate runs the semantic checks on a config built in code or changed after loading
@@ -52,11 +54,19 @@ func (c *checker) line(path string) int {
 
 // run checks every section of cfg.
 func (c *checker) run(cfg *Config) {
-	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
-		c.bad("listen", "want host:port, like 127.0.0.1:8080")
+	if reason := listenReason(cfg.Listen); reason != "" {
+		c.bad("listen", reason)
 	}
 	if cfg.DataDir == "" {
 		c.bad("data_dir", "must not be empty")
+	}
+	// Zero is refused rather than read as the default: pruning with a zero or negative
+	// age would delete everything at its next run.
+	if cfg.Retention.Signals <= 0 {
+		c.bad("retention.signals", "must be positive")
+	}
+	if cfg.Retention.Incidents <= 0 {
+		c.bad("retention.incidents", "must be positive")
 	}
 	if cfg.Correlate.Window <= 0 {
 		c.bad("correlate.window", "must be positive")
@@ -71,7 +81,11 @@ func (c *checker) run(cfg *Config) {
 	checkStage("detect", cfg.Detect.Defaults().Validate(), c.bad)
 	checkStage("logs", cfg.Logs.Validate(), c.bad)
 	for i, p := range cfg.Pull {
-		checkStage(fmt.Sprintf("pull[%d]", i), p.Defaults().Validate(), c.bad)
+		key := fmt.Sprintf("pull[%d]", i)
+		checkStage(key, p.Defaults().Validate(), c.bad)
+		if reason := pullURLReason(p.URL); reason != "" {
+			c.bad(key+".url", reason)
+		}
 	}
 	if cfg.SnapshotEvery <= 0 {
 		c.bad("snapshot_every", "must be positive")
@@ -123,28 +137,6 @@ func checkStage(key string, err error, bad func(path, reason string)) {
 	}
 }
 
-func checkServices(svcs []Service, bad func(path, reason string)) {
-	names := map[string]bool{}
-	for i, s := range svcs {
-		p := fmt.Sprintf("services[%d]", i)
-		switch {
-		case s.Name == "":
-			bad(p+".name", "must not be empty")
-		case names[s.Name]:
-			bad(p+".name", fmt.Sprintf("service %q listed twice", s.Name))
-		}
-		names[s.Name] = true
-	}
-	for i, s := range svcs {
-		for j, d := range s.DependsOn {
-			if !names[d] {
-				bad(fmt.Sprintf("services[%d].depends_on[%d]", i, j),
-					fmt.Sprintf("service %q is not listed under services", d))
-			}
-		}
-	}
-}
-
 func checkSources(cfg *Config, bad func(path, reason string)) {
 	known := map[string]bool{}
 	for _, n := range KnownSources() {
@@ -154,7 +146,41 @@ func checkSources(cfg *Config, bad func(path, reason string)) {
 		if !known[n] {
 			bad("sources."+n, "unknown source; known: "+strings.Join(KnownSources(), ", "))
 		}
+		// The source loads its zone per request, so a bad one used to fail every
+		// delivery of a server that had started fine.
+		if tz := cfg.Sources[n].TimeZone; tz != "" {
+			if _, err := time.LoadLocation(tz); err != nil {
+				bad("sources."+n+".time_zone", fmt.Sprintf("unknown time zone %q; "+
+					"want an IANA name like Europe/Berlin", tz))
+			}
+		}
 	}
+}
+
+// listenReason says what is wrong with a listen address, or "". It checks the port too:
+// 127.0.0.1:99999 passed as host:port and failed only when the server bound it.
+func listenReason(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "want host:port, like 127.0.0.1:8080"
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Sprintf("port %q: want a number from 0 to 65535", port)
+	}
+	return ""
+}
+
+// pullURLReason says what is wrong with a pull URL, or "". An empty one is the pull
+// stage's own problem to report.
+func pullURLReason(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("%q: want an http or https URL, like http://127.0.0.1:9090", raw)
+	}
+	return ""
 }
 
 // sortedKeys lists a map's keys in order, so that problems come out the same every run.

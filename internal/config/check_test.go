@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cerebro-aiops/cerebro/internal/ingest"
 )
 
 // TestParseProblems pins the exact problems the loader reports for small files, one
@@ -53,6 +55,34 @@ func TestParseProblems(t *testing.T) {
 			`c.yaml:2: services[0].nme: unknown key; did you mean "name"?`,
 			"c.yaml:3: snapshot_every: must be positive",
 		}},
+		{"retention", "retention:\n  signals: -1h\n  incidents: 0s\n", []string{
+			"c.yaml:2: retention.signals: must be positive",
+			"c.yaml:3: retention.incidents: must be positive",
+		}},
+		{"listen port out of range", "listen: 127.0.0.1:99999\n", []string{
+			`c.yaml:1: listen: port "99999": want a number from 0 to 65535`,
+		}},
+		{"listen named port", "listen: 127.0.0.1:http\n", nil},
+		{"time zone", "sources:\n  zabbix:\n    time_zone: Mars/Olympus\n", []string{
+			`c.yaml:3: sources.zabbix.time_zone: unknown time zone "Mars/Olympus"; ` +
+				"want an IANA name like Europe/Berlin",
+		}},
+		{"good time zone", "sources:\n  zabbix: {time_zone: Europe/Berlin}\n", nil},
+		{"pull url", "pull:\n  - url: not a url\n    selectors: [up]\n" +
+			"  - url: ftp://p:9090\n    selectors: [up]\n", []string{
+			`c.yaml:2: pull[0].url: "not a url": want an http or https URL, ` +
+				"like http://127.0.0.1:9090",
+			`c.yaml:4: pull[1].url: "ftp://p:9090": want an http or https URL, ` +
+				"like http://127.0.0.1:9090",
+		}},
+		{"self dependency", "services:\n  - name: a\n    depends_on: [a]\n", []string{
+			`c.yaml:3: services[0].depends_on[0]: service "a" depends on itself`,
+		}},
+		{"dependency cycle", "services:\n  - {name: a, depends_on: [b]}\n" +
+			"  - {name: b, depends_on: [c]}\n  - {name: c, depends_on: [a]}\n" +
+			"  - {name: d, depends_on: [a]}\n", []string{
+			"c.yaml:4: services[2].depends_on[0]: depends_on cycle: a -> b -> c -> a",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,4 +110,19 @@ func problemLines(t *testing.T, err error) []string {
 		out[i] = p.String()
 	}
 	return out
+}
+
+// TestValidateWithoutFile: a config built in code gets the same checks, without a file
+// or line in its messages.
+func TestValidateWithoutFile(t *testing.T) {
+	if err := Default().Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	cfg := Default()
+	cfg.Sources = map[string]ingest.SourceConfig{"zabbix": {TimeZone: "Mars/Olympus"}}
+	want := []string{`sources.zabbix.time_zone: unknown time zone "Mars/Olympus"; ` +
+		"want an IANA name like Europe/Berlin"}
+	if got := problemLines(t, cfg.Validate()); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
 }
