@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -43,20 +44,24 @@ type Options struct {
 	Log      *slog.Logger
 }
 
+// MaxLimit is the most rows a list route returns; a larger limit is a bad request rather
+// than silently fewer rows.
+const MaxLimit = 1000
+
 // Handler builds the route table.
 func Handler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	h := &handlers{o: o}
-	read := func(f http.HandlerFunc) http.Handler { return h.auth(f) }
+	read := func(f http.HandlerFunc) http.Handler { return get(h.auth(f)) }
 
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("/healthz", get(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", h.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
-	mux.Handle("GET /api/v1/incidents", read(h.incidents))
-	mux.Handle("GET /api/v1/incidents/{id}", read(h.incident))
-	mux.Handle("GET /api/v1/signals", read(h.signals))
+	})))
+	mux.Handle("/readyz", get(http.HandlerFunc(h.readyz)))
+	mux.Handle("/metrics", get(promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{})))
+	mux.Handle("/api/v1/incidents", read(h.incidents))
+	mux.Handle("/api/v1/incidents/{id}", read(h.incident))
+	mux.Handle("/api/v1/signals", read(h.signals))
 	for _, r := range o.Routes {
 		mux.Handle(r.Path, ingest.Allowed(r.Method, r.Handler))
 	}
@@ -66,13 +71,28 @@ func Handler(o Options) http.Handler {
 	return mux
 }
 
+// get answers 405 with an Allow header to any method but GET and HEAD. The routes are
+// registered without a method because the mux's own 405 never fires beside the catch-all
+// "/": a POST to a read route used to get 404.
+func get(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			fail(w, http.StatusMethodNotAllowed, ingest.TypeBadRequest,
+				"method "+r.Method+" not allowed; use GET")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 type handlers struct{ o Options }
 
 func (h *handlers) auth(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h.o.Token != "" {
-			got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if subtle.ConstantTimeCompare([]byte(got), []byte(h.o.Token)) != 1 {
+			got, ok := bearer(r.Header.Get("Authorization"))
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(h.o.Token)) != 1 {
 				fail(w, http.StatusUnauthorized, ingest.TypeUnauthorized,
 					"missing or wrong bearer token")
 				return
@@ -80,6 +100,16 @@ func (h *handlers) auth(next http.HandlerFunc) http.Handler {
 		}
 		next(w, r)
 	})
+}
+
+// bearer takes the token out of an Authorization header. The scheme is matched without
+// regard to case, as RFC 7235 says; "bearer x" used to be refused.
+func bearer(header string) (string, bool) {
+	scheme, tok, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
 }
 
 func (h *handlers) readyz(w http.ResponseWriter, r *http.Request) {
@@ -96,7 +126,7 @@ func (h *handlers) readyz(w http.ResponseWriter, r *http.Request) {
 
 func (h *handlers) incidents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, err := intParam(q.Get("limit"))
+	limit, err := limitParam(q.Get("limit"))
 	if err != nil {
 		fail(w, http.StatusBadRequest, ingest.TypeBadRequest, "limit: "+err.Error())
 		return
@@ -139,13 +169,19 @@ func (h *handlers) incident(w http.ResponseWriter, r *http.Request) {
 
 func (h *handlers) signals(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, err := intParam(q.Get("limit"))
+	limit, err := limitParam(q.Get("limit"))
 	if err != nil {
 		fail(w, http.StatusBadRequest, ingest.TypeBadRequest, "limit: "+err.Error())
 		return
 	}
+	kind := q.Get("kind")
+	if kind != "" && !validKind(signal.Kind(kind)) {
+		fail(w, http.StatusBadRequest, ingest.TypeBadRequest,
+			"kind: want alert, anomaly, logpattern, change or forecast")
+		return
+	}
 	out, err := h.o.Store.Signals(r.Context(), store.SignalFilter{Source: q.Get("source"),
-		Kind: q.Get("kind"), Service: q.Get("service"), Limit: limit})
+		Kind: kind, Service: q.Get("service"), Limit: limit})
 	if err != nil {
 		h.internal(w, err)
 		return
@@ -161,13 +197,25 @@ func (h *handlers) internal(w http.ResponseWriter, err error) {
 	fail(w, http.StatusInternalServerError, "internal", "internal error; see server log")
 }
 
-func intParam(v string) (int, error) {
+// validKind reports whether k is a kind of signal; an unknown kind is refused instead of
+// answering an empty list that looks like "no such signals".
+func validKind(k signal.Kind) bool {
+	switch k {
+	case signal.KindAlert, signal.KindAnomaly, signal.KindLogPattern, signal.KindChange,
+		signal.KindForecast:
+		return true
+	}
+	return false
+}
+
+// limitParam parses a list route's limit; empty and 0 mean the store's default (100).
+func limitParam(v string) (int, error) {
 	if v == "" {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0, errors.New("want a non-negative integer")
+	if err != nil || n < 0 || n > MaxLimit {
+		return 0, fmt.Errorf("want an integer from 0 to %d", MaxLimit)
 	}
 	return n, nil
 }

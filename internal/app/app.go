@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -49,10 +50,14 @@ type App struct {
 }
 
 // New builds the whole pipeline from cfg and binds the listener, so Addr is known before
-// Run. It refuses a non-loopback listener without an API token.
+// Run. It refuses a non-loopback listener without an API token, and any config that
+// fails the loader's checks: callers such as the demo build theirs in code.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
-	if !config.IsLoopback(cfg.Listen) && cfg.APIToken == "" {
+	if !config.IsLoopback(cfg.Listen) && strings.TrimSpace(cfg.APIToken) == "" {
 		return nil, config.ErrInsecureListen
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("checking config:\n%w", err)
 	}
 	a := &App{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
 	a.reg.MustRegister(collectors.NewGoCollector(),

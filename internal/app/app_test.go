@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -217,3 +218,16 @@ func TestBadInputOnEveryRoute(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestNewRefusesBlankToken: a whitespace token used to pass the non-loopback check, so
+// the server started with an API nobody could authenticate to.
+func TestNewRefusesBlankToken(t *testing.T) {
+	for _, tok := range []string{"", "   ", "\t"} {
+		cfg := config.Default()
+		cfg.Listen, cfg.DataDir, cfg.APIToken = "0.0.0.0:0", t.TempDir(), tok
+		_, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		if !errors.Is(err, config.ErrInsecureListen) {
+			t.Errorf("token %q: got %v, want ErrInsecureListen", tok, err)
+		}
+	}
+}

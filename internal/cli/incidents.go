@@ -15,11 +15,16 @@ import (
 	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
 
+// serverHelp is the --server flag's help. The token is read from the environment, not
+// a flag, so that it stays out of shell history and process lists.
+const serverHelp = "CEREBRO URL; the bearer token for a server with api_token is read " +
+	"from CEREBRO_API_TOKEN"
+
 func incidentsCmd() *cobra.Command {
 	var server string
 	var asJSON bool
 	c := &cobra.Command{Use: "incidents", Short: "List and show incidents from a server"}
-	c.PersistentFlags().StringVar(&server, "server", "http://127.0.0.1:8080", "CEREBRO URL")
+	c.PersistentFlags().StringVar(&server, "server", "http://127.0.0.1:8080", serverHelp)
 	c.PersistentFlags().BoolVar(&asJSON, "json", false, "print the API's JSON")
 
 	list := &cobra.Command{

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -39,8 +40,8 @@ func serveCmd() *cobra.Command {
 	return c
 }
 
-// loadConfig reads the optional file over the defaults and applies flag overrides and
-// CEREBRO_API_TOKEN.
+// loadConfig reads the optional file over the defaults, applies flag overrides and
+// CEREBRO_API_TOKEN, and checks the result again: the overrides bypass the file's checks.
 func loadConfig(file, listen, dataDir string) (config.Config, error) {
 	cfg := config.Default()
 	if file != "" {
@@ -57,6 +58,10 @@ func loadConfig(file, listen, dataDir string) (config.Config, error) {
 	}
 	if tok := os.Getenv("CEREBRO_API_TOKEN"); tok != "" && cfg.APIToken == "" {
 		cfg.APIToken = tok
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("checking config with flags and CEREBRO_API_TOKEN applied:\n%w",
+			err)
 	}
 	return cfg, nil
 }

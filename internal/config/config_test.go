@@ -30,11 +30,14 @@ func TestLoadBadReportsEveryProblem(t *testing.T) {
 		want []string
 	}{
 		{"testdata/bad.yaml", []string{
+			// Semantic problems are reported beside the type errors, not after them.
+			`testdata/bad.yaml:1: api_token: required when listen is not a loopback address`,
 			`testdata/bad.yaml:3: retension: unknown key; did you mean "retention"?`,
 			`testdata/bad.yaml:6: correlate.window: parsing duration "5 minutes": ` +
 				`want a number with a unit, like 90s or 10m`,
 			`testdata/bad.yaml:7: correlate.hops: want a whole number`,
 			`testdata/bad.yaml:11: services[1].nme: unknown key; did you mean "name"?`,
+			`testdata/bad.yaml:13: sources.nagios: unknown source; known: alertmanager,`,
 		}},
 		{"testdata/bad2.yaml", []string{
 			`testdata/bad2.yaml:1: api_token: required when listen is not a loopback address`,

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"reflect"
 	"sort"
@@ -26,7 +25,10 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	if p.Line > 0 {
+	switch {
+	case p.File == "":
+		return fmt.Sprintf("%s: %s", p.Path, p.Reason)
+	case p.Line > 0:
 		return fmt.Sprintf("%s:%d: %s: %s", p.File, p.Line, p.Path, p.Reason)
 	}
 	return fmt.Sprintf("%s: %s: %s", p.File, p.Path, p.Reason)
@@ -53,7 +55,8 @@ func Load(path string) (Config, error) {
 	return Parse(path, data)
 }
 
-// Parse checks and decodes YAML config bytes; name is used in messages.
+// Parse checks and decodes YAML config bytes; name is used in messages. An empty file, or
+// one of comments only, is the same as no file: the defaults.
 func Parse(name string, data []byte) (Config, error) {
 	cfg := Default()
 	file, err := parser.ParseBytes(data, 0)
@@ -63,20 +66,22 @@ func Parse(name string, data []byte) (Config, error) {
 	}
 
 	w := &walker{file: name, lines: map[string]int{}}
-	for _, doc := range file.Docs {
-		if doc.Body != nil {
-			w.walk(doc.Body, reflect.TypeOf(cfg), "")
-		}
+	docs := documents(file)
+	if len(docs) > 1 {
+		// Decoding reads the first document only; the rest would be ignored unseen.
+		w.add(docLine(docs[1]), "(file)", "a second YAML document; a config file holds one")
 	}
 
-	// Decode even when the walk found problems, so that the semantic checks can report
-	// theirs in the same run; a decode failure the walk did not explain is reported too.
-	err = yaml.UnmarshalWithOptions(data, &cfg)
-	if err != nil && len(w.problems) == 0 {
-		w.add(errLine(err), "(file)", firstLine(yaml.FormatError(err, false, false)))
+	// The walk drops every node it found a problem in, so that what remains decodes and
+	// the semantic checks report their problems in the same run.
+	decoded := true
+	if len(docs) > 0 && w.walk(docs[0].Body, reflect.TypeOf(cfg), "") {
+		decoded = w.decode(docs[0].Body, &cfg)
 	}
-	if err == nil {
-		w.problems = append(w.problems, w.validate(&cfg)...)
+	if decoded {
+		c := &checker{file: name, lines: w.lines}
+		c.run(&cfg)
+		w.problems = append(w.problems, c.problems...)
 	}
 	if len(w.problems) > 0 {
 		sort.SliceStable(w.problems, func(i, j int) bool {
@@ -85,6 +90,26 @@ func Parse(name string, data []byte) (Config, error) {
 		return cfg, w.problems
 	}
 	return cfg, nil
+}
+
+// documents lists the documents of a file that have content; an empty one (a trailing
+// "---") holds nothing that could be ignored.
+func documents(file *ast.File) []*ast.DocumentNode {
+	var out []*ast.DocumentNode
+	for _, d := range file.Docs {
+		if d.Body != nil && d.Body.Type() != ast.NullType && d.Body.Type() != ast.CommentType {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// docLine is the line of a document's "---", or of its first node.
+func docLine(d *ast.DocumentNode) int {
+	if d.Start != nil {
+		return d.Start.Position.Line
+	}
+	return d.Body.GetToken().Position.Line
 }
 
 // walker checks a YAML tree against the Config type: unknown keys and leaf values that do
@@ -100,12 +125,25 @@ func (w *walker) add(line int, path, reason string) {
 	w.problems = append(w.problems, Problem{File: w.file, Line: line, Path: path, Reason: reason})
 }
 
-func (w *walker) walk(n ast.Node, t reflect.Type, path string) {
+// decode decodes the tree the walk has pruned. A failure here is one the walk did not
+// foresee; it is reported, and the semantic checks are skipped for a half-decoded config.
+func (w *walker) decode(n ast.Node, cfg *Config) bool {
+	if err := yaml.NodeToValue(n, cfg); err != nil {
+		w.add(errLine(err), "(file)", firstLine(yaml.FormatError(err, false, false)))
+		return false
+	}
+	return true
+}
+
+// walk checks n against t and reports whether the caller should keep n for decoding:
+// false when n holds a problem that decoding would trip on or that would surface again as
+// a misleading semantic problem. Mappings are pruned in place instead.
+func (w *walker) walk(n ast.Node, t reflect.Type, path string) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if n.Type() == ast.NullType {
-		return
+		return true
 	}
 	line := n.GetToken().Position.Line
 	if path != "" {
@@ -113,23 +151,24 @@ func (w *walker) walk(n ast.Node, t reflect.Type, path string) {
 	}
 	switch {
 	case t.Kind() == reflect.Struct && !implementsText(t):
-		w.walkStruct(n, t, path, line)
+		return w.walkStruct(n, t, path, line)
 	case t.Kind() == reflect.Map:
-		w.walkMap(n, t, path, line)
+		return w.walkMap(n, t, path, line)
 	case t.Kind() == reflect.Slice:
-		w.walkSlice(n, t, path, line)
-	default:
-		w.leaf(n, t, path, line)
+		return w.walkSlice(n, t, path, line)
 	}
+	return w.leaf(n, t, path, line)
 }
 
-func (w *walker) walkStruct(n ast.Node, t reflect.Type, path string, line int) {
+// walkStruct drops unknown keys and bad values, so the field keeps its default.
+func (w *walker) walkStruct(n ast.Node, t reflect.Type, path string, line int) bool {
 	m, ok := n.(*ast.MappingNode)
 	if !ok {
 		w.add(line, orRoot(path), "want a mapping of keys")
-		return
+		return false
 	}
 	fields := yamlFields(t)
+	kept := m.Values[:0]
 	for _, kv := range m.Values {
 		key := kv.Key.String()
 		p := join(path, key)
@@ -138,43 +177,60 @@ func (w *walker) walkStruct(n ast.Node, t reflect.Type, path string, line int) {
 			w.add(kv.Key.GetToken().Position.Line, p, "unknown key"+suggest(key, fields))
 			continue
 		}
-		w.walk(kv.Value, f.Type, p)
+		if w.walk(kv.Value, f.Type, p) {
+			kept = append(kept, kv)
+		}
 	}
+	m.Values = kept
+	return true
 }
 
-func (w *walker) walkMap(n ast.Node, t reflect.Type, path string, line int) {
+func (w *walker) walkMap(n ast.Node, t reflect.Type, path string, line int) bool {
 	m, ok := n.(*ast.MappingNode)
 	if !ok {
 		w.add(line, orRoot(path), "want a mapping")
-		return
+		return false
 	}
+	kept := m.Values[:0]
 	for _, kv := range m.Values {
-		w.walk(kv.Value, t.Elem(), join(path, kv.Key.String()))
-		w.lines[join(path, kv.Key.String())] = kv.Key.GetToken().Position.Line
+		p := join(path, kv.Key.String())
+		if w.walk(kv.Value, t.Elem(), p) {
+			kept = append(kept, kv)
+		}
+		w.lines[p] = kv.Key.GetToken().Position.Line
 	}
+	m.Values = kept
+	return true
 }
 
-func (w *walker) walkSlice(n ast.Node, t reflect.Type, path string, line int) {
+// walkSlice drops the whole list when one item has a problem: a pruned item would decode
+// half empty and draw problems of its own ("name: must not be empty" after a typo in
+// "name"), and dropping only the item would renumber the rest.
+func (w *walker) walkSlice(n ast.Node, t reflect.Type, path string, line int) bool {
 	s, ok := n.(*ast.SequenceNode)
 	if !ok {
 		w.add(line, path, "want a list")
-		return
+		return false
 	}
+	before := len(w.problems)
 	for i, v := range s.Values {
 		w.walk(v, t.Elem(), path+"["+strconv.Itoa(i)+"]")
 	}
+	return len(w.problems) == before
 }
 
-func (w *walker) leaf(n ast.Node, t reflect.Type, path string, line int) {
+func (w *walker) leaf(n ast.Node, t reflect.Type, path string, line int) bool {
 	switch n.(type) {
 	case *ast.MappingNode, *ast.SequenceNode:
 		w.add(line, path, "want a single value, not a "+kindWord(n))
-		return
+		return false
 	}
 	v := reflect.New(t)
 	if err := yaml.NodeToValue(n, v.Interface()); err != nil {
 		w.add(line, path, leafReason(t, err))
+		return false
 	}
+	return true
 }
 
 func leafReason(t reflect.Type, err error) string {
@@ -183,114 +239,6 @@ func leafReason(t reflect.Type, err error) string {
 		return msg[i:]
 	}
 	return "want a " + typeWord(t) + ": " + msg
-}
-
-// validate runs the semantic checks on a decoded config.
-func (w *walker) validate(cfg *Config) Problems {
-	var ps Problems
-	bad := func(path, reason string) {
-		ps = append(ps, Problem{File: w.file, Line: w.line(path), Path: path, Reason: reason})
-	}
-	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
-		bad("listen", "want host:port, like 127.0.0.1:8080")
-	}
-	if cfg.DataDir == "" {
-		bad("data_dir", "must not be empty")
-	}
-	if cfg.Correlate.Window <= 0 {
-		bad("correlate.window", "must be positive")
-	}
-	if cfg.Correlate.Hops < 0 {
-		bad("correlate.hops", "must not be negative")
-	}
-	if !IsLoopback(cfg.Listen) && cfg.APIToken == "" {
-		// The key is missing, so point at the listen line that makes it necessary.
-		ps = append(ps, Problem{File: w.file, Line: w.lines["listen"], Path: "api_token",
-			Reason: "required when listen is not a loopback address"})
-	}
-	checkServices(cfg.Services, bad)
-	checkSources(cfg, bad)
-	cfg.Kube.check(bad)
-	checkStage("detect", cfg.Detect.Defaults().Validate(), bad)
-	checkStage("logs", cfg.Logs.Validate(), bad)
-	for i, p := range cfg.Pull {
-		checkStage(fmt.Sprintf("pull[%d]", i), p.Defaults().Validate(), bad)
-	}
-	if cfg.SnapshotEvery <= 0 {
-		bad("snapshot_every", "must be positive")
-	}
-	return ps
-}
-
-// line finds the line of a key path, or of its nearest parent that was written.
-func (w *walker) line(path string) int {
-	for path != "" {
-		if n, ok := w.lines[path]; ok {
-			return n
-		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			break
-		}
-		path = path[:i]
-	}
-	return 0
-}
-
-// checkStage turns a stage's own validation errors, each "key: reason" on its own line
-// (errors.Join), into problems under the stage's key.
-func checkStage(key string, err error, bad func(path, reason string)) {
-	if err == nil {
-		return
-	}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		sub, reason, ok := strings.Cut(line, ": ")
-		if !ok || strings.ContainsAny(sub, " ") {
-			bad(key, line)
-			continue
-		}
-		base, _, _ := strings.Cut(key, "[")
-		bad(key+"."+strings.TrimPrefix(sub, base+"."), reason)
-	}
-}
-
-func checkServices(svcs []Service, bad func(path, reason string)) {
-	names := map[string]bool{}
-	for i, s := range svcs {
-		p := fmt.Sprintf("services[%d]", i)
-		switch {
-		case s.Name == "":
-			bad(p+".name", "must not be empty")
-		case names[s.Name]:
-			bad(p+".name", fmt.Sprintf("service %q listed twice", s.Name))
-		}
-		names[s.Name] = true
-	}
-	for i, s := range svcs {
-		for j, d := range s.DependsOn {
-			if !names[d] {
-				bad(fmt.Sprintf("services[%d].depends_on[%d]", i, j),
-					fmt.Sprintf("service %q is not listed under services", d))
-			}
-		}
-	}
-}
-
-func checkSources(cfg *Config, bad func(path, reason string)) {
-	known := map[string]bool{}
-	for _, n := range KnownSources() {
-		known[n] = true
-	}
-	names := make([]string, 0, len(cfg.Sources))
-	for n := range cfg.Sources {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if !known[n] {
-			bad("sources."+n, "unknown source; known: "+strings.Join(KnownSources(), ", "))
-		}
-	}
 }
 
 // KnownSources lists every name accepted under sources:, the signal sources and the

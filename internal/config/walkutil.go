@@ -111,7 +111,10 @@ func typeWord(t reflect.Type) string {
 	return t.String()
 }
 
-var lineRE = regexp.MustCompile(`\[(\d+):\d+\]`)
+var (
+	lineRE    = regexp.MustCompile(`\[(\d+):\d+\]`)
+	leadPosRE = regexp.MustCompile(`^\[\d+:\d+\]\s*`)
+)
 
 // errLine digs the line number out of a go-yaml error message ("[3:5] ...").
 func errLine(err error) int {
@@ -123,10 +126,14 @@ func errLine(err error) int {
 	return n
 }
 
+// firstLine keeps the first line of a go-yaml message. The leading position is dropped
+// (the problem carries the line); any other, as in "already defined at [2:1]", is kept
+// as "line 2" so the message does not end in mid-sentence.
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
-	return lineRE.ReplaceAllString(s, "")
+	s = leadPosRE.ReplaceAllString(s, "")
+	return strings.TrimSpace(lineRE.ReplaceAllString(s, "line $1"))
 }

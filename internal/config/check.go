@@ -1,0 +1,194 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Validate runs the semantic checks on a config built in code or changed after loading
+// (flags, CEREBRO_API_TOKEN), so that such a config meets the same rules as a file.
+// Its problems carry no file or line.
+func (c Config) Validate() error {
+	ch := &checker{lines: map[string]int{}}
+	ch.run(&c)
+	if len(ch.problems) > 0 {
+		return ch.problems
+	}
+	return nil
+}
+
+// checker runs the semantic checks on a decoded config and places each problem on the
+// line of its key, known from the walk of the file.
+type checker struct {
+	file     string
+	lines    map[string]int
+	problems Problems
+}
+
+// bad records a problem on the line of path, or of its nearest parent that was written.
+func (c *checker) bad(path, reason string) { c.at(c.line(path), path, reason) }
+
+func (c *checker) at(line int, path, reason string) {
+	c.problems = append(c.problems, Problem{File: c.file, Line: line, Path: path,
+		Reason: reason})
+}
+
+// line finds the line of a key path, or of its nearest parent that was written.
+func (c *checker) line(path string) int {
+	for path != "" {
+		if n, ok := c.lines[path]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}
+
+// run checks every section of cfg.
+func (c *checker) run(cfg *Config) {
+	if reason := listenReason(cfg.Listen); reason != "" {
+		c.bad("listen", reason)
+	}
+	if cfg.DataDir == "" {
+		c.bad("data_dir", "must not be empty")
+	}
+	// Zero is refused rather than read as the default: pruning with a zero or negative
+	// age would delete everything at its next run.
+	if cfg.Retention.Signals <= 0 {
+		c.bad("retention.signals", "must be positive")
+	}
+	if cfg.Retention.Incidents <= 0 {
+		c.bad("retention.incidents", "must be positive")
+	}
+	if cfg.Correlate.Window <= 0 {
+		c.bad("correlate.window", "must be positive")
+	}
+	if cfg.Correlate.Hops < 0 {
+		c.bad("correlate.hops", "must not be negative")
+	}
+	c.checkAuth(cfg)
+	checkServices(cfg.Services, c.bad)
+	checkSources(cfg, c.bad)
+	cfg.Kube.check(c.bad)
+	checkStage("detect", cfg.Detect.Defaults().Validate(), c.bad)
+	checkStage("logs", cfg.Logs.Validate(), c.bad)
+	for i, p := range cfg.Pull {
+		key := fmt.Sprintf("pull[%d]", i)
+		checkStage(key, p.Defaults().Validate(), c.bad)
+		if reason := pullURLReason(p.URL); reason != "" {
+			c.bad(key+".url", reason)
+		}
+	}
+	if cfg.SnapshotEvery <= 0 {
+		c.bad("snapshot_every", "must be positive")
+	}
+}
+
+// checkAuth checks the API token and every source's token and secret.
+func (c *checker) checkAuth(cfg *Config) {
+	checkToken("api_token", cfg.APIToken, c.bad)
+	if !IsLoopback(cfg.Listen) && cfg.APIToken == "" {
+		// The key is missing, so point at the listen line that makes it necessary.
+		c.at(c.lines["listen"], "api_token", "required when listen is not a loopback address")
+	}
+	for _, n := range sortedKeys(cfg.Sources) {
+		checkToken("sources."+n+".token", cfg.Sources[n].Token, c.bad)
+		if s := cfg.Sources[n].Secret; s != "" && strings.TrimSpace(s) == "" {
+			c.bad("sources."+n+".secret", "must not be blank")
+		}
+	}
+}
+
+// checkToken refuses a token no request can present. A blank token passed the
+// non-loopback check, yet only a query parameter could match it and the read API never
+// could; HTTP strips surrounding whitespace from header values.
+func checkToken(path, tok string, bad func(path, reason string)) {
+	switch trimmed := strings.TrimSpace(tok); {
+	case tok == "":
+	case trimmed == "":
+		bad(path, "must not be blank")
+	case trimmed != tok:
+		bad(path, "must not start or end with whitespace: HTTP strips it from header values")
+	}
+}
+
+// checkStage turns a stage's own validation errors, each "key: reason" on its own line
+// (errors.Join), into problems under the stage's key.
+func checkStage(key string, err error, bad func(path, reason string)) {
+	if err == nil {
+		return
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		sub, reason, ok := strings.Cut(line, ": ")
+		if !ok || strings.ContainsAny(sub, " ") {
+			bad(key, line)
+			continue
+		}
+		base, _, _ := strings.Cut(key, "[")
+		bad(key+"."+strings.TrimPrefix(sub, base+"."), reason)
+	}
+}
+
+func checkSources(cfg *Config, bad func(path, reason string)) {
+	known := map[string]bool{}
+	for _, n := range KnownSources() {
+		known[n] = true
+	}
+	for _, n := range sortedKeys(cfg.Sources) {
+		if !known[n] {
+			bad("sources."+n, "unknown source; known: "+strings.Join(KnownSources(), ", "))
+		}
+		// The source loads its zone per request, so a bad one used to fail every
+		// delivery of a server that had started fine.
+		if tz := cfg.Sources[n].TimeZone; tz != "" {
+			if _, err := time.LoadLocation(tz); err != nil {
+				bad("sources."+n+".time_zone", fmt.Sprintf("unknown time zone %q; "+
+					"want an IANA name like Europe/Berlin", tz))
+			}
+		}
+	}
+}
+
+// listenReason says what is wrong with a listen address, or "". It checks the port too:
+// 127.0.0.1:99999 passed as host:port and failed only when the server bound it.
+func listenReason(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "want host:port, like 127.0.0.1:8080"
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Sprintf("port %q: want a number from 0 to 65535", port)
+	}
+	return ""
+}
+
+// pullURLReason says what is wrong with a pull URL, or "". An empty one is the pull
+// stage's own problem to report.
+func pullURLReason(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("%q: want an http or https URL, like http://127.0.0.1:9090", raw)
+	}
+	return ""
+}
+
+// sortedKeys lists a map's keys in order, so that problems come out the same every run.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

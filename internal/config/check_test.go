@@ -1,0 +1,128 @@
+package config
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cerebro-aiops/cerebro/internal/ingest"
+)
+
+// TestParseProblems pins the exact problems the loader reports for small files, one
+// defect per case, so that a check which stops firing fails here.
+func TestParseProblems(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"blank api_token", "listen: 0.0.0.0:8080\napi_token: '   '\n", []string{
+			"c.yaml:2: api_token: must not be blank",
+		}},
+		{"padded api_token", "api_token: ' s3cret'\n", []string{
+			"c.yaml:1: api_token: must not start or end with whitespace: " +
+				"HTTP strips it from header values",
+		}},
+		{"blank source token and secret", "sources:\n  alertmanager:\n    token: ' '\n" +
+			"  github:\n    secret: \"\\t\"\n", []string{
+			"c.yaml:3: sources.alertmanager.token: must not be blank",
+			"c.yaml:5: sources.github.secret: must not be blank",
+		}},
+		{"empty file is no config", "", nil},
+		{"comments only is no config", "# nothing yet\n", nil},
+		{"trailing empty document", "listen: 127.0.0.1:8080\n---\n", nil},
+		{"second document", "listen: 127.0.0.1:8080\n---\nlisten: 0.0.0.0:1\n", []string{
+			"c.yaml:2: (file): a second YAML document; a config file holds one",
+		}},
+		{"duplicate key names the first line", "data_dir: a\nlisten: 127.0.0.1:1\n" +
+			"listen: 127.0.0.1:2\n", []string{
+			`c.yaml:3: (file): invalid YAML: mapping key "listen" already defined at line 2`,
+		}},
+		{"semantics beside a type error", "detect: 3\ncorrelate:\n  window: 0s\n" +
+			"  hops: -3\n", []string{
+			"c.yaml:1: detect: want a mapping of keys",
+			"c.yaml:3: correlate.window: must be positive",
+			"c.yaml:4: correlate.hops: must not be negative",
+		}},
+		{"semantics beside a type error in the same section", "correlate:\n" +
+			"  window: 0s\n  hops: many\n", []string{
+			"c.yaml:2: correlate.window: must be positive",
+			"c.yaml:3: correlate.hops: want a whole number: " +
+				"cannot unmarshal string into Go value of type int",
+		}},
+		{"a bad list item is not checked further", "services:\n  - nme: a\n" +
+			"snapshot_every: 0s\n", []string{
+			`c.yaml:2: services[0].nme: unknown key; did you mean "name"?`,
+			"c.yaml:3: snapshot_every: must be positive",
+		}},
+		{"retention", "retention:\n  signals: -1h\n  incidents: 0s\n", []string{
+			"c.yaml:2: retention.signals: must be positive",
+			"c.yaml:3: retention.incidents: must be positive",
+		}},
+		{"listen port out of range", "listen: 127.0.0.1:99999\n", []string{
+			`c.yaml:1: listen: port "99999": want a number from 0 to 65535`,
+		}},
+		{"listen named port", "listen: 127.0.0.1:http\n", nil},
+		{"time zone", "sources:\n  zabbix:\n    time_zone: Mars/Olympus\n", []string{
+			`c.yaml:3: sources.zabbix.time_zone: unknown time zone "Mars/Olympus"; ` +
+				"want an IANA name like Europe/Berlin",
+		}},
+		{"good time zone", "sources:\n  zabbix: {time_zone: Europe/Berlin}\n", nil},
+		{"pull url", "pull:\n  - url: not a url\n    selectors: [up]\n" +
+			"  - url: ftp://p:9090\n    selectors: [up]\n", []string{
+			`c.yaml:2: pull[0].url: "not a url": want an http or https URL, ` +
+				"like http://127.0.0.1:9090",
+			`c.yaml:4: pull[1].url: "ftp://p:9090": want an http or https URL, ` +
+				"like http://127.0.0.1:9090",
+		}},
+		{"self dependency", "services:\n  - name: a\n    depends_on: [a]\n", []string{
+			`c.yaml:3: services[0].depends_on[0]: service "a" depends on itself`,
+		}},
+		{"dependency cycle", "services:\n  - {name: a, depends_on: [b]}\n" +
+			"  - {name: b, depends_on: [c]}\n  - {name: c, depends_on: [a]}\n" +
+			"  - {name: d, depends_on: [a]}\n", []string{
+			"c.yaml:4: services[2].depends_on[0]: depends_on cycle: a -> b -> c -> a",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("c.yaml", []byte(tt.yaml))
+			if got := problemLines(t, err); !slices.Equal(got, tt.want) {
+				t.Errorf("got problems\n%s\nwant\n%s", strings.Join(got, "\n"),
+					strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// problemLines renders err, which must be nil or Problems, one problem a line.
+func problemLines(t *testing.T, err error) []string {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("want Problems, got %T: %v", err, err)
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+// TestValidateWithoutFile: a config built in code gets the same checks, without a file
+// or line in its messages.
+func TestValidateWithoutFile(t *testing.T) {
+	if err := Default().Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	cfg := Default()
+	cfg.Sources = map[string]ingest.SourceConfig{"zabbix": {TimeZone: "Mars/Olympus"}}
+	want := []string{`sources.zabbix.time_zone: unknown time zone "Mars/Olympus"; ` +
+		"want an IANA name like Europe/Berlin"}
+	if got := problemLines(t, cfg.Validate()); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
