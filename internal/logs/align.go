@@ -27,7 +27,7 @@ func (p *Parser) alignMatch(toks []string) *Template {
 	if len(toks) == 0 {
 		return nil
 	}
-	list := p.byFirst[toks[0]]
+	list := p.filed(p.byFirst, toks[0])
 	cl := constants(toks)
 	if cl < alignMinWords {
 		return nil

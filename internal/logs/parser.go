@@ -67,6 +67,8 @@ type posVals struct {
 // choice between constants ("VM Started" / "VM Stopped") rather than a variable.
 var maxPosVals = 4
 
+// note adds a word seen at the position. A masked word, too many words, or two numbered
+// names of one thing ("CPU0", "CPU3") make the position a true variable.
 func (v *posVals) note(w string, masked bool) {
 	if v.high {
 		return
@@ -77,6 +79,10 @@ func (v *posVals) note(w string, masked bool) {
 	}
 	for _, x := range v.words {
 		if x == w {
+			return
+		}
+		if numbered(x, w) {
+			v.high, v.words = true, nil
 			return
 		}
 	}
@@ -131,6 +137,7 @@ type Parser struct {
 	seen    map[uint64]*Template   // masked-sequence hash to template: the fast path
 	byFirst map[string][]*Template // first word to templates of any length (align.go)
 	dp      []int32                // alignment table, reused
+	kbuf    []byte                 // first-word key, reused (numbered.go)
 	all     []*Template
 	seq     uint64
 	rnd     uint64
@@ -245,7 +252,7 @@ func (p *Parser) match(toks []string) *Template {
 		first = toks[0]
 	}
 	best, bestSim, bestPar := (*Template)(nil), -1.0, -1
-	for _, list := range [][]*Template{b.byFirst[first], b.byFirst[Wildcard]} {
+	for _, list := range [][]*Template{p.filed(b.byFirst, first), b.byFirst[Wildcard]} {
 		for i := len(list) - 1; i >= 0 && i >= len(list)-maxScan; i-- {
 			best, bestSim, bestPar = p.better(list[i], toks, best, bestSim, bestPar)
 		}
@@ -297,7 +304,7 @@ func (p *Parser) better(t *Template, toks []string, best *Template, bestSim floa
 // similar is the share of the line's constant words that the template has at the same
 // place, and the template's variable count for tie-breaks. Words that are variables on
 // either side carry no evidence either way, except that unequal masked shapes count as a
-// difference.
+// difference; so do two numbered names ("eth0", "eth1": numbered.go).
 func (p *Parser) similar(tpl, toks []string) (float64, int) {
 	eq, n, par := 0, 0, 0
 	masked := p.tok.masked
@@ -317,7 +324,9 @@ func (p *Parser) similar(tpl, toks []string) (float64, int) {
 		if kt, kl := keyOf(tw), keyOf(lw); kt != "" && kl != "" && kt != kl {
 			return 0, par
 		}
-		n++
+		if !numbered(tw, lw) {
+			n++
+		}
 	}
 	if n == 0 {
 		return 1, par
@@ -385,7 +394,7 @@ func (p *Parser) file(t *Template) {
 		p.buckets[t.lenKey] = b
 	}
 	if t.first == "" && len(t.tokens) > 0 {
-		t.first = t.tokens[0]
+		t.first = p.fileKey(t.tokens[0])
 		if _, ok := b.byFirst[t.first]; !ok && len(b.byFirst) >= maxChildren {
 			t.first = Wildcard
 		}
@@ -394,8 +403,9 @@ func (p *Parser) file(t *Template) {
 	b.all = append(b.all, t)
 
 	if t.akey == "" && len(t.tokens) > 0 {
-		if _, ok := p.byFirst[t.tokens[0]]; ok || len(p.byFirst) < maxFirstKeys {
-			t.akey = t.tokens[0]
+		k := p.fileKey(t.tokens[0])
+		if _, ok := p.byFirst[k]; ok || len(p.byFirst) < maxFirstKeys {
+			t.akey = k
 		}
 	}
 	if t.akey != "" {

@@ -65,6 +65,20 @@ func TestParserGroups(t *testing.T) {
 		{"a masked first word does not", []string{"10.0.0.1 connected ok",
 			"alice@10.0.0.2 connected ok"},
 			[]string{"<*> connected ok", "<*> connected ok"}},
+		{"numbered names are one variable", []string{
+			"allocating divert_blk for eth0", "allocating divert_blk for eth1",
+			"Processor [CPU0] (supports C1)", "Processor [CPU3] (supports C1)"},
+			[]string{"allocating divert_blk for <*>", "allocating divert_blk for <*>",
+				"Processor [<*>] (supports C1)", "Processor [<*>] (supports C1)"}},
+		{"a numbered first word is no key", []string{
+			"IRQ2 used by override.", "IRQ9 used by override.", "IRQ0 used by override."},
+			[]string{"<*> used by override.", "<*> used by override.",
+				"<*> used by override."}},
+		{"names differing in more than digits stay a choice", []string{
+			"open through proxy 10.0.0.1:80 HTTPS", "open through proxy 10.0.0.2:80 SOCKS5",
+			"open through proxy 10.0.0.3:80 HTTPS"},
+			[]string{"open through proxy <*>:<*> HTTPS", "open through proxy <*>:<*> SOCKS5",
+				"open through proxy <*>:<*> HTTPS"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -114,5 +128,34 @@ func TestParserHostileInput(t *testing.T) {
 	}
 	if p.Truncated == 0 {
 		t.Fatal("1 MB line not counted as truncated")
+	}
+}
+
+func TestNumbered(t *testing.T) {
+	cases := []struct {
+		a, b string
+		want bool
+	}{
+		{"eth0", "eth1", true},
+		{"bglio78", "bglio617", true},
+		{"[CPU3]", "[CPU0]", true},
+		{"*14", "*15", true},
+		{"eth0", "eth0", false},
+		{"HTTPS", "SOCKS5", false},
+		{"sda1", "sdb1", false},
+		{"cn14", "an14", false},
+		{"eth", "ethx", false},
+	}
+	for _, c := range cases {
+		if got := numbered(c.a, c.b); got != c.want {
+			t.Errorf("numbered(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+	keys := map[string]string{"IRQ12": "IRQ0", "12": "0", "a1b22c": "a0b0c", "x": ""}
+	for w, want := range keys {
+		kb, ok := firstKey(w, nil)
+		if ok != (want != "") || ok && string(kb) != want {
+			t.Errorf("firstKey(%q) = %q, %v; want %q", w, kb, ok, want)
+		}
 	}
 }
