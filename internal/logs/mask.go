@@ -195,7 +195,7 @@ func (mk *masker) numericParts(seg string) bool {
 		if part == "" {
 			continue
 		}
-		if mk.flags&flagNumbers != 0 && isDigit(part[0]) {
+		if mk.flags&flagNumbers != 0 && (isDigit(part[0]) || mixedID(part)) {
 			return true
 		}
 		if mk.flags&flagHex != 0 && hexRun(part) {
@@ -203,6 +203,28 @@ func (mk *masker) numericParts(seg string) bool {
 		}
 	}
 	return false
+}
+
+// mixedID reports a generated identifier such as the mail queue id "jA9J1UvC004306":
+// eight or more characters with letters and at least three digits in two or more runs.
+// Names keep their digits together ("Slf4jLogger", "bglio617", "utf8mb4").
+func mixedID(p string) bool {
+	if len(p) < 8 {
+		return false
+	}
+	digits, runs := 0, 0
+	for i := 0; i < len(p); i++ {
+		switch {
+		case isDigit(p[i]):
+			digits++
+			if i == 0 || !isDigit(p[i-1]) {
+				runs++
+			}
+		case !isLetter(p[i]):
+			return false
+		}
+	}
+	return digits >= 3 && runs >= 2 && digits < len(p)
 }
 
 func partSep(c byte) bool { return c == '.' || c == '_' || c == '-' || c == '+' || c == '/' }

@@ -23,6 +23,8 @@ func TestTokens(t *testing.T) {
 		{"flag is true", "flag is <*>"},
 		{"state.clipTopAmount:180, i:0", "state.clipTopAmount:<*>, i:<*>"},
 		{"close, 1190 bytes (1.16 KB) sent", "close, <*> bytes (<*>) sent"},
+		{"jA9J1UvC004306: from=root, size=0", "<*>: from=root, size=<*>"},
+		{"Slf4jLogger on bglio617 with utf8mb4", "Slf4jLogger on bglio617 with utf8mb4"},
 		{"", ""},
 	}
 	mk, err := newMasker(DefaultMasks, nil)
