@@ -93,9 +93,21 @@ func (v *posVals) note(w string, masked bool) {
 	v.words = append(v.words, strings.Clone(w))
 }
 
-// low reports whether position i is a choice between a few constants.
+// low reports whether position i is a choice between a few constants. A word after a noun
+// that introduces a name ("for user cyrus") is a name however few have been seen.
 func (t *Template) low(i int) bool {
+	if i > 0 && namers[t.tokens[i-1]] {
+		return false
+	}
 	return t.vals != nil && t.vals[i].words != nil && !t.vals[i].high
+}
+
+// namers are nouns whose next word names one of them: "session opened for user news",
+// "non-ethernet device lo". A few user or device names at such a place are values of one
+// event, not a choice between events as "VM Started" and "VM Stopped" are. Nouns that also
+// head event words ("driver usbfs", "client SPP") are left out.
+var namers = map[string]bool{
+	"user": true, "User": true, "host": true, "Host": true, "device": true, "account": true,
 }
 
 // TextFor renders the template as it reads for one line's words (from Parser.Words):

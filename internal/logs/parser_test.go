@@ -74,6 +74,12 @@ func TestParserGroups(t *testing.T) {
 			"IRQ2 used by override.", "IRQ9 used by override.", "IRQ0 used by override."},
 			[]string{"<*> used by override.", "<*> used by override.",
 				"<*> used by override."}},
+		{"a word after a naming noun is a name", []string{
+			"session opened for user cyrus by (uid=0)", "session opened for user news by (uid=0)",
+			"session opened for user cyrus by (uid=0)"},
+			[]string{"session opened for user <*> by (uid=<*>)",
+				"session opened for user <*> by (uid=<*>)",
+				"session opened for user <*> by (uid=<*>)"}},
 		{"names differing in more than digits stay a choice", []string{
 			"open through proxy 10.0.0.1:80 HTTPS", "open through proxy 10.0.0.2:80 SOCKS5",
 			"open through proxy 10.0.0.3:80 HTTPS"},
