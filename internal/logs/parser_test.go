@@ -80,6 +80,11 @@ func TestParserGroups(t *testing.T) {
 			[]string{"session opened for user <*> by (uid=<*>)",
 				"session opened for user <*> by (uid=<*>)",
 				"session opened for user <*> by (uid=<*>)"}},
+		{"aligned words naming different keys are different events", []string{
+			"session opened for user news by (uid=0)",
+			"session opened for user root by LOGIN(uid=0)"},
+			[]string{"session opened for user news by (uid=<*>)",
+				"session opened for user root by LOGIN(uid=<*>)"}},
 		{"names differing in more than digits stay a choice", []string{
 			"open through proxy 10.0.0.1:80 HTTPS", "open through proxy 10.0.0.2:80 SOCKS5",
 			"open through proxy 10.0.0.3:80 HTTPS"},
