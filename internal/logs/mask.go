@@ -245,10 +245,11 @@ func hexRun(p string) bool {
 }
 
 // counterSuffix returns the length of "name." in "name.123" (a numbered instance such as
-// core.2275), or 0.
+// core.2275), or of "name...." in a dot leader ("instruction......0", a value printed in a
+// table), or 0.
 func counterSuffix(seg string) int {
 	dot := strings.IndexByte(seg, '.')
-	if dot < 1 || dot == len(seg)-1 {
+	if dot < 1 {
 		return 0
 	}
 	for i := 0; i < dot; i++ {
@@ -256,12 +257,19 @@ func counterSuffix(seg string) int {
 			return 0
 		}
 	}
-	for i := dot + 1; i < len(seg); i++ {
+	end := dot
+	for end < len(seg) && seg[end] == '.' {
+		end++
+	}
+	if end == len(seg) {
+		return 0
+	}
+	for i := end; i < len(seg); i++ {
 		if !isDigit(seg[i]) {
 			return 0
 		}
 	}
-	return dot + 1
+	return end
 }
 
 func isPath(seg string) bool {

@@ -493,13 +493,35 @@ func templateID(h uint64) string {
 	return hex.EncodeToString(b[:])
 }
 
-// keyOf returns the name in a "name=value" or "name:value" word ("uid" of "uid=0"), or
-// "" when the word has none. Two such words naming different things ("num=20,flags=62"
-// and "topActivity=X") are never one event's variable, however alike the rest of the line.
+// keyOf returns the name in a "name=value" or "name:value" word ("uid" of "uid=0"), or in
+// a masked "name.<*>" or dot leader "name....<*>", or "" when the word has none. Two such
+// words naming different things ("num=20,flags=62" and "topActivity=X", "dcbf....<*>" and
+// "icbi....<*>") are never one event's variable, however alike the rest of the line.
 func keyOf(w string) string {
 	k := strings.IndexAny(w, "=:")
 	if k <= 0 || k == len(w)-1 || !isLetter(w[k-1]) {
-		return ""
+		return dottedKey(w)
 	}
 	return w[:k]
+}
+
+// dottedKey returns "name." of a word "name.<*>", or "name...." with all its dots of a dot
+// leader "name....<*>" (letters only), or "". The dots count: a leader pads its name to a
+// column, so "instruction......" and "instruction..." are two names.
+func dottedKey(w string) string {
+	k := strings.IndexByte(w, '.')
+	if k <= 0 || !strings.HasSuffix(w, Wildcard) {
+		return ""
+	}
+	for i := 0; i < k; i++ {
+		if !isLetter(w[i]) {
+			return ""
+		}
+	}
+	for i := k; i < len(w)-len(Wildcard); i++ {
+		if w[i] != '.' {
+			return ""
+		}
+	}
+	return w[:len(w)-len(Wildcard)]
 }

@@ -85,6 +85,15 @@ func TestParserGroups(t *testing.T) {
 			"session opened for user root by LOGIN(uid=0)"},
 			[]string{"session opened for user news by (uid=<*>)",
 				"session opened for user root by LOGIN(uid=<*>)"}},
+		{"dot leaders of different names are different events", []string{
+			"program interrupt: illegal instruction......0",
+			"program interrupt: privileged instruction...0",
+			"program interrupt: imprecise exception......0",
+			"program interrupt: illegal instruction......1"},
+			[]string{"program interrupt: illegal instruction......<*>",
+				"program interrupt: privileged instruction...<*>",
+				"program interrupt: imprecise exception......<*>",
+				"program interrupt: illegal instruction......<*>"}},
 		{"names differing in more than digits stay a choice", []string{
 			"open through proxy 10.0.0.1:80 HTTPS", "open through proxy 10.0.0.2:80 SOCKS5",
 			"open through proxy 10.0.0.3:80 HTTPS"},
