@@ -272,11 +272,21 @@ func counterSuffix(seg string) int {
 	return end
 }
 
+// isPath reports an absolute path, a path of three or more parts, or a slash between two
+// dotted names: an Android component "com.tencent.mm/.ui.LauncherUI" or a file under a
+// host or package "pkg.name/file.ext". "TCP/IP" and "read/write" are words.
 func isPath(seg string) bool {
 	if len(seg) > 1 && seg[0] == '/' {
 		return true
 	}
-	return strings.Count(seg, "/") >= 2
+	switch strings.Count(seg, "/") {
+	case 0:
+		return false
+	case 1:
+		k := strings.IndexByte(seg, '/')
+		return strings.Contains(seg[:k], ".") && strings.Contains(seg[k+1:], ".")
+	}
+	return true
 }
 
 func isBool(s string) bool {

@@ -20,6 +20,7 @@ func TestTokens(t *testing.T) {
 		{"fetching hdfs://10.1.1.1:9000/a/b ok", "fetching hdfs://<*> ok"},
 		{"instance 0673dd71-34c5-4fbb-86c4-40623fbe45b4 on eth1", "instance <*> on eth1"},
 		{"generating core.2275", "generating core.<*>"},
+		{"START cmp=com.tencent.mm/.ui.LauncherUI via TCP/IP", "START cmp=<*> via TCP/IP"},
 		{"illegal instruction......0", "illegal instruction......<*>"},
 		{"version 1.2.... ok", "version <*> ok"},
 		{"flag is true", "flag is <*>"},

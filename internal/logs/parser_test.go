@@ -55,7 +55,7 @@ func TestParserGroups(t *testing.T) {
 			"getRecentTasks: topActivity=ComponentInfo{com.x/com.x.Main}",
 			"getRecentTasks: num=21,flags=62,totalTasks=47"},
 			[]string{"getRecentTasks: num=<*>,flags=<*>,totalTasks=<*>",
-				"getRecentTasks: topActivity=ComponentInfo{com.x/com.x.Main}",
+				"getRecentTasks: topActivity=ComponentInfo{<*>}",
 				"getRecentTasks: num=<*>,flags=<*>,totalTasks=<*>"}},
 		{"a constant first word keys the template", []string{
 			"tickTime set to 2000", "maxClientCnxns set to 60", "syncLimit set to 5",
