@@ -163,6 +163,12 @@ type Parser struct {
 // a variable first word cannot grow the index without bound.
 const maxChildren = 100
 
+// otherFirstSimilarity is the least similarity at which a line joins a template filed under
+// another constant first word: the rest of the line must agree closely, as in "RSDT (v001
+// DELL PE BKC 0x1 MSFT 0x2) @ 0x3" and "MADT (v001 ...", but not "tickTime set to 2000" and
+// "initLimit set to 10".
+const otherFirstSimilarity = 0.8
+
 // maxScan bounds each search list to its most recently filed templates, so that a
 // stream of ever-new shapes costs a bounded amount per line.
 const maxScan = 64
@@ -272,15 +278,16 @@ func (p *Parser) match(toks []string) *Template {
 	if best != nil && bestSim >= p.similarity {
 		return p.unshifted(best, toks)
 	}
+	need := p.similarity
 	if len(toks) > 0 && !p.tok.masked[0] {
-		return nil
+		need = max(need, otherFirstSimilarity)
 	}
 	n := 0
 	for i := len(b.all) - 1; i >= 0 && n < maxScan; i-- {
 		n++
 		best, bestSim, bestPar = p.better(b.all[i], toks, best, bestSim, bestPar)
 	}
-	if best != nil && bestSim >= p.similarity {
+	if best != nil && bestSim >= need {
 		return p.unshifted(best, toks)
 	}
 	return nil

@@ -5,6 +5,17 @@ import (
 	"testing"
 )
 
+// acpi are lines of one event whose first word varies among five table names.
+var acpi = []string{
+	"RSDT (v001 DELL PE BKC 0x00000001 MSFT 0x0100000a) @ 0x00000000000fd664",
+	"MADT (v001 DELL PE BKC 0x00000001 MSFT 0x0100000a) @ 0x00000000000fd724",
+	"FADT (v001 DELL PE BKC 0x00000001 MSFT 0x0100000a) @ 0x00000000000fd6b0",
+	"HPET (v001 DELL PE BKC 0x00000001 MSFT 0x0100000a) @ 0x00000000000fd81c",
+	"MCFG (v001 DELL PE BKC 0x00000001 MSFT 0x0100000a) @ 0x00000000000fd854",
+}
+
+const acpiT = "<*> (v001 DELL PE BKC <*> MSFT <*>) @ <*>"
+
 func TestParserGroups(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -62,6 +73,8 @@ func TestParserGroups(t *testing.T) {
 			"initLimit set to 10", "globalOutstandingLimit set to 1000"},
 			[]string{"tickTime set to <*>", "maxClientCnxns set to <*>", "syncLimit set to <*>",
 				"initLimit set to <*>", "globalOutstandingLimit set to <*>"}},
+		{"another first word joins when the rest agrees closely", acpi,
+			[]string{acpiT, acpiT, acpiT, acpiT, acpiT}},
 		{"a masked first word does not", []string{"10.0.0.1 connected ok",
 			"alice@10.0.0.2 connected ok"},
 			[]string{"<*> connected ok", "<*> connected ok"}},
