@@ -226,13 +226,13 @@ func (m *merger) word(i, j int) {
 	if m.t.vals != nil {
 		v = m.t.vals[i]
 	}
-	if w != m.line[j] && !(isVar(w) && fits(w, m.line[j])) {
+	if w != m.line[j] && !(holdsVar(w) && fits(w, m.line[j])) {
 		if !isVar(w) {
 			v.note(w, hasWildcard(w))
 		}
 		w = mergeWords(w, m.line[j])
 	}
-	if isVar(w) {
+	if holdsVar(w) {
 		v.note(m.line[j], m.masked[j])
 	}
 	m.out = append(m.out, w)

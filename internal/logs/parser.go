@@ -122,7 +122,7 @@ func (t *Template) TextFor(words []string) string {
 	}
 	toks := make([]string, len(t.tokens))
 	for i, w := range t.tokens {
-		if isVar(w) && t.low(i) && words[i] != "" {
+		if holdsVar(w) && t.low(i) && words[i] != "" {
 			w = words[i]
 		}
 		toks[i] = w
@@ -359,7 +359,7 @@ func (p *Parser) similar(tpl, toks []string) (float64, int) {
 // read "<*>,", as hand-written templates do.
 func (p *Parser) generalize(t *Template, toks []string) {
 	for i, w := range t.tokens {
-		if w == toks[i] || isVar(w) && fits(w, toks[i]) {
+		if w == toks[i] || holdsVar(w) && fits(w, toks[i]) {
 			continue
 		}
 		if t.vals == nil {
@@ -379,7 +379,7 @@ func (p *Parser) noteVals(t *Template, toks []string) {
 		return
 	}
 	for i := range t.vals {
-		if isVar(t.tokens[i]) {
+		if holdsVar(t.tokens[i]) {
 			t.vals[i].note(toks[i], p.tok.masked[i])
 		}
 	}

@@ -54,6 +54,17 @@ func TestParserGroups(t *testing.T) {
 			[]string{"authentication failure; ruser= rhost=<*>",
 				"authentication failure; ruser= rhost=<*> user=root",
 				"authentication failure; ruser= rhost=<*> user=root"}},
+		{"a merged field keeps its name", []string{
+			"auth failure; logname= tty=:0 ruser= rhost=",
+			"auth failure; logname= tty=NODEVssh ruser= rhost=10.0.0.1",
+			"auth failure; logname= tty=NODEVssh ruser= rhost=10.0.0.2 user=root",
+			"auth failure; logname= tty=NODEVssh ruser= rhost=10.0.0.3 user=guest",
+			"auth failure; logname= tty=NODEVssh ruser= rhost=10.0.0.4 user=root"},
+			[]string{"auth failure; logname= tty=<*> ruser= rhost=<*>",
+				"auth failure; logname= tty=<*> ruser= rhost=<*>",
+				"auth failure; logname= tty=NODEVssh ruser= rhost=<*> user=root",
+				"auth failure; logname= tty=NODEVssh ruser= rhost=<*> user=guest",
+				"auth failure; logname= tty=NODEVssh ruser= rhost=<*> user=root"}},
 		{"a choice of constants outlives a merge across lengths", []string{
 			`1.2.3.4 "GET /v2/a HTTP/1.1" status: 200 len: 10 time: 0.1`,
 			`1.2.3.4 "POST /v2/b HTTP/1.1" status: 200 len: 10 time: 0.1`,
