@@ -203,3 +203,30 @@ func TestNumbered(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyOf(t *testing.T) {
+	cases := map[string]string{
+		"uid=0": "uid", "LOGIN(uid=<*>)": "LOGIN(uid", "name:": "", "rhost=": "",
+		"R02-M1-N0-C:J12-U11": "", "core.<*>": "core.", "dcbf.........<*>": "dcbf.........",
+		"plain": "", "<*>:<*>": "",
+	}
+	for w, want := range cases {
+		if got := keyOf(w); got != want {
+			t.Errorf("keyOf(%q) = %q, want %q", w, got, want)
+		}
+	}
+}
+
+// A node location such as "R02-M1-N0-C:J12-U11" reads like "name:value"; taken for a key,
+// it kept lines of one event on two nodes apart.
+func TestParserLocationIsNoKey(t *testing.T) {
+	p, err := NewParser(Config{}, "svc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := p.Add("RAS KERNEL R02-M1-N0-C:J12-U11 cache parity error corrected")
+	b, _ := p.Add("RAS KERNEL R23-M0-NE-C:J05-U01 cache parity error corrected")
+	if a != b {
+		t.Fatalf("two templates: %q and %q", a.Text(), b.Text())
+	}
+}
