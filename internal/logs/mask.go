@@ -72,13 +72,16 @@ func newMasker(names, patterns []string) (masker, error) {
 
 // delimiter reports the bytes that separate the parts of one word that are masked one by
 // one: "uid=0" keeps "uid=", "10.0.0.1:80" becomes "<*>:<*>".
-func delimiter(c byte) bool {
-	switch c {
-	case ':', '=', ',', ';', '(', ')', '[', ']', '{', '}', '<', '>', '"', '\'', '|', '#', '@':
-		return true
+func delimiter(c byte) bool { return delimiters[c] }
+
+// delimiters is the table behind delimiter: a look-up is cheaper than a switch on the hot
+// path, where every byte of every word is tested.
+var delimiters = func() (t [256]bool) {
+	for _, c := range []byte(":=,;()[]{}<>\"'|#@") {
+		t[c] = true
 	}
-	return false
-}
+	return t
+}()
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
@@ -115,9 +118,13 @@ func (mk *masker) mayMask(w string) bool {
 	if len(mk.extra) > 0 {
 		return true
 	}
+	dots := 0
 	for i := 0; i < len(w); i++ {
-		if c := w[i]; isDigit(c) || c == '/' {
+		switch c := w[i]; {
+		case isDigit(c) || c == '/':
 			return true
+		case c == '.':
+			dots++
 		}
 	}
 	if mk.flags&flagBools != 0 && isBool(w) {
@@ -126,7 +133,7 @@ func (mk *masker) mayMask(w string) bool {
 	if mk.flags&flagDates != 0 && isDateWord(w) {
 		return true
 	}
-	return mk.flags&flagHosts != 0 && strings.Count(w, ".") >= 2
+	return mk.flags&flagHosts != 0 && dots >= 2
 }
 
 // segments masks each delimiter-separated part of w on its own.
@@ -279,14 +286,17 @@ func isPath(seg string) bool {
 	if len(seg) > 1 && seg[0] == '/' {
 		return true
 	}
-	switch strings.Count(seg, "/") {
-	case 0:
-		return false
-	case 1:
-		k := strings.IndexByte(seg, '/')
-		return strings.Contains(seg[:k], ".") && strings.Contains(seg[k+1:], ".")
+	slashes, dotBefore, dotAfter := 0, false, false
+	for i := 0; i < len(seg); i++ {
+		switch seg[i] {
+		case '/':
+			slashes++
+		case '.':
+			dotBefore = dotBefore || slashes == 0
+			dotAfter = dotAfter || slashes > 0
+		}
 	}
-	return true
+	return slashes >= 2 || slashes == 1 && dotBefore && dotAfter
 }
 
 func isBool(s string) bool {
