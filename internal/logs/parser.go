@@ -509,6 +509,11 @@ func keyOf(w string) string {
 	if k <= 0 || k == len(w)-1 || !isLetter(w[k-1]) {
 		return dottedKey(w)
 	}
+	for i := 0; i < k; i++ {
+		if isDigit(w[i]) {
+			return "" // a location such as "R02-M1-N0-C:J12-U11", not a name
+		}
+	}
 	return w[:k]
 }
 
