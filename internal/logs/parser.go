@@ -505,8 +505,11 @@ func templateID(h uint64) string {
 // words naming different things ("num=20,flags=62" and "topActivity=X", "dcbf....<*>" and
 // "icbi....<*>") are never one event's variable, however alike the rest of the line.
 func keyOf(w string) string {
-	k := strings.IndexAny(w, "=:")
-	if k <= 0 || k == len(w)-1 || !isLetter(w[k-1]) {
+	k := 0
+	for k < len(w) && w[k] != '=' && w[k] != ':' {
+		k++ // not strings.IndexAny: it builds a set per call, and this runs per word pair
+	}
+	if k == 0 || k >= len(w)-1 || !isLetter(w[k-1]) {
 		return dottedKey(w)
 	}
 	for i := 0; i < k; i++ {
@@ -521,8 +524,11 @@ func keyOf(w string) string {
 // leader "name....<*>" (letters only), or "". The dots count: a leader pads its name to a
 // column, so "instruction......" and "instruction..." are two names.
 func dottedKey(w string) string {
+	if !strings.HasSuffix(w, Wildcard) {
+		return ""
+	}
 	k := strings.IndexByte(w, '.')
-	if k <= 0 || !strings.HasSuffix(w, Wildcard) {
+	if k <= 0 {
 		return ""
 	}
 	for i := 0; i < k; i++ {
