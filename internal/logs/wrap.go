@@ -53,7 +53,8 @@ func fits(v, w string) bool {
 }
 
 // mergeWords returns the variable that covers two different words: Wildcard, with the
-// opening punctuation both start with and the closing punctuation both end with.
+// opening punctuation both start with and the closing punctuation both end with, after
+// the field name both start with ("rhost=").
 func mergeWords(a, b string) string {
 	if k := fieldName(a); k != "" && k == fieldName(b) {
 		// "rhost=" and "rhost=10.0.0.1" read "rhost=<*>": the field stays, so that the
