@@ -27,7 +27,7 @@ func (p *Parser) alignMatch(toks []string) *Template {
 	if len(toks) == 0 {
 		return nil
 	}
-	list := p.byFirst[toks[0]]
+	list := p.filed(p.byFirst, toks[0])
 	cl := constants(toks)
 	if cl < alignMinWords {
 		return nil
@@ -43,7 +43,7 @@ func (p *Parser) alignMatch(toks []string) *Template {
 		n := p.lcs(t.tokens, toks)
 		sim := 2 * float64(n) / float64(ct+cl)
 		if n >= alignMinWords && sim >= alignSimilarity && sim > bestSim &&
-			spansVary(p.dp, t.tokens, toks) {
+			spansVary(p.dp, t.tokens, toks) && !keysClash(p.dp, t.tokens, toks) {
 			best, bestSim = t, sim
 		}
 	}
@@ -126,6 +126,18 @@ func spansVary(dp []int32, a, b []string) bool {
 		ok = ok && constants(x) == 0 && constants(y) == 0
 	})
 	return ok
+}
+
+// keysClash reports two words set against each other by the alignment that name
+// different keys ("(uid=0)" and "LOGIN(uid=0)"), which the position-wise match rejects
+// too (keyOf).
+func keysClash(dp []int32, a, b []string) bool {
+	clash := false
+	walk(dp, a, b, func(i, j int) {
+		ka, kb := keyOf(a[i]), keyOf(b[j])
+		clash = clash || ka != "" && kb != "" && ka != kb
+	}, func() {})
+	return clash
 }
 
 // unshared returns the words of each stretch that the other does not hold (a word held
@@ -214,13 +226,13 @@ func (m *merger) word(i, j int) {
 	if m.t.vals != nil {
 		v = m.t.vals[i]
 	}
-	if w != m.line[j] && !(isVar(w) && fits(w, m.line[j])) {
+	if w != m.line[j] && !(holdsVar(w) && fits(w, m.line[j])) {
 		if !isVar(w) {
 			v.note(w, hasWildcard(w))
 		}
 		w = mergeWords(w, m.line[j])
 	}
-	if isVar(w) {
+	if holdsVar(w) {
 		v.note(m.line[j], m.masked[j])
 	}
 	m.out = append(m.out, w)

@@ -72,13 +72,16 @@ func newMasker(names, patterns []string) (masker, error) {
 
 // delimiter reports the bytes that separate the parts of one word that are masked one by
 // one: "uid=0" keeps "uid=", "10.0.0.1:80" becomes "<*>:<*>".
-func delimiter(c byte) bool {
-	switch c {
-	case ':', '=', ',', ';', '(', ')', '[', ']', '{', '}', '<', '>', '"', '\'', '|', '#', '@':
-		return true
+func delimiter(c byte) bool { return delimiters[c] }
+
+// delimiters is the table behind delimiter: a look-up is cheaper than a switch on the hot
+// path, where every byte of every word is tested.
+var delimiters = func() (t [256]bool) {
+	for _, c := range []byte(":=,;()[]{}<>\"'|#@") {
+		t[c] = true
 	}
-	return false
-}
+	return t
+}()
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
@@ -115,9 +118,13 @@ func (mk *masker) mayMask(w string) bool {
 	if len(mk.extra) > 0 {
 		return true
 	}
+	dots := 0
 	for i := 0; i < len(w); i++ {
-		if c := w[i]; isDigit(c) || c == '/' {
+		switch c := w[i]; {
+		case isDigit(c) || c == '/':
 			return true
+		case c == '.':
+			dots++
 		}
 	}
 	if mk.flags&flagBools != 0 && isBool(w) {
@@ -126,7 +133,7 @@ func (mk *masker) mayMask(w string) bool {
 	if mk.flags&flagDates != 0 && isDateWord(w) {
 		return true
 	}
-	return mk.flags&flagHosts != 0 && strings.Count(w, ".") >= 2
+	return mk.flags&flagHosts != 0 && dots >= 2
 }
 
 // segments masks each delimiter-separated part of w on its own.
@@ -195,7 +202,7 @@ func (mk *masker) numericParts(seg string) bool {
 		if part == "" {
 			continue
 		}
-		if mk.flags&flagNumbers != 0 && isDigit(part[0]) {
+		if mk.flags&flagNumbers != 0 && (isDigit(part[0]) || mixedID(part)) {
 			return true
 		}
 		if mk.flags&flagHex != 0 && hexRun(part) {
@@ -203,6 +210,28 @@ func (mk *masker) numericParts(seg string) bool {
 		}
 	}
 	return false
+}
+
+// mixedID reports a generated identifier such as the mail queue id "jA9J1UvC004306":
+// eight or more characters with letters and at least three digits in two or more runs.
+// Names keep their digits together ("Slf4jLogger", "bglio617", "utf8mb4").
+func mixedID(p string) bool {
+	if len(p) < 8 {
+		return false
+	}
+	digits, runs := 0, 0
+	for i := 0; i < len(p); i++ {
+		switch {
+		case isDigit(p[i]):
+			digits++
+			if i == 0 || !isDigit(p[i-1]) {
+				runs++
+			}
+		case !isLetter(p[i]):
+			return false
+		}
+	}
+	return digits >= 3 && runs >= 2 && digits < len(p)
 }
 
 func partSep(c byte) bool { return c == '.' || c == '_' || c == '-' || c == '+' || c == '/' }
@@ -223,10 +252,11 @@ func hexRun(p string) bool {
 }
 
 // counterSuffix returns the length of "name." in "name.123" (a numbered instance such as
-// core.2275), or 0.
+// core.2275), or of "name...." in a dot leader ("instruction......0", a value printed in a
+// table), or 0.
 func counterSuffix(seg string) int {
 	dot := strings.IndexByte(seg, '.')
-	if dot < 1 || dot == len(seg)-1 {
+	if dot < 1 {
 		return 0
 	}
 	for i := 0; i < dot; i++ {
@@ -234,19 +264,39 @@ func counterSuffix(seg string) int {
 			return 0
 		}
 	}
-	for i := dot + 1; i < len(seg); i++ {
+	end := dot
+	for end < len(seg) && seg[end] == '.' {
+		end++
+	}
+	if end == len(seg) {
+		return 0
+	}
+	for i := end; i < len(seg); i++ {
 		if !isDigit(seg[i]) {
 			return 0
 		}
 	}
-	return dot + 1
+	return end
 }
 
+// isPath reports an absolute path, a path of three or more parts, or a slash between two
+// dotted names: an Android component "com.tencent.mm/.ui.LauncherUI" or a file under a
+// host or package "pkg.name/file.ext". "TCP/IP" and "read/write" are words.
 func isPath(seg string) bool {
 	if len(seg) > 1 && seg[0] == '/' {
 		return true
 	}
-	return strings.Count(seg, "/") >= 2
+	slashes, dotBefore, dotAfter := 0, false, false
+	for i := 0; i < len(seg); i++ {
+		switch seg[i] {
+		case '/':
+			slashes++
+		case '.':
+			dotBefore = dotBefore || slashes == 0
+			dotAfter = dotAfter || slashes > 0
+		}
+	}
+	return slashes >= 2 || slashes == 1 && dotBefore && dotAfter
 }
 
 func isBool(s string) bool {

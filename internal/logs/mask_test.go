@@ -20,9 +20,14 @@ func TestTokens(t *testing.T) {
 		{"fetching hdfs://10.1.1.1:9000/a/b ok", "fetching hdfs://<*> ok"},
 		{"instance 0673dd71-34c5-4fbb-86c4-40623fbe45b4 on eth1", "instance <*> on eth1"},
 		{"generating core.2275", "generating core.<*>"},
+		{"START cmp=com.tencent.mm/.ui.LauncherUI via TCP/IP", "START cmp=<*> via TCP/IP"},
+		{"illegal instruction......0", "illegal instruction......<*>"},
+		{"version 1.2.... ok", "version <*> ok"},
 		{"flag is true", "flag is <*>"},
 		{"state.clipTopAmount:180, i:0", "state.clipTopAmount:<*>, i:<*>"},
 		{"close, 1190 bytes (1.16 KB) sent", "close, <*> bytes (<*>) sent"},
+		{"jA9J1UvC004306: from=root, size=0", "<*>: from=root, size=<*>"},
+		{"Slf4jLogger on bglio617 with utf8mb4", "Slf4jLogger on bglio617 with utf8mb4"},
 		{"", ""},
 	}
 	mk, err := newMasker(DefaultMasks, nil)

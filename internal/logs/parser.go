@@ -67,6 +67,8 @@ type posVals struct {
 // choice between constants ("VM Started" / "VM Stopped") rather than a variable.
 var maxPosVals = 4
 
+// note adds a word seen at the position. A masked word, too many words, or two numbered
+// names of one thing ("CPU0", "CPU3") make the position a true variable.
 func (v *posVals) note(w string, masked bool) {
 	if v.high {
 		return
@@ -79,6 +81,10 @@ func (v *posVals) note(w string, masked bool) {
 		if x == w {
 			return
 		}
+		if numbered(x, w) {
+			v.high, v.words = true, nil
+			return
+		}
 	}
 	if len(v.words) >= maxPosVals {
 		v.high, v.words = true, nil
@@ -87,9 +93,21 @@ func (v *posVals) note(w string, masked bool) {
 	v.words = append(v.words, strings.Clone(w))
 }
 
-// low reports whether position i is a choice between a few constants.
+// low reports whether position i is a choice between a few constants. A word after a noun
+// that introduces a name ("for user cyrus") is a name however few have been seen.
 func (t *Template) low(i int) bool {
+	if i > 0 && namers[t.tokens[i-1]] {
+		return false
+	}
 	return t.vals != nil && t.vals[i].words != nil && !t.vals[i].high
+}
+
+// namers are nouns whose next word names one of them: "session opened for user news",
+// "non-ethernet device lo". A few user or device names at such a place are values of one
+// event, not a choice between events as "VM Started" and "VM Stopped" are. Nouns that also
+// head event words ("driver usbfs", "client SPP") are left out.
+var namers = map[string]bool{
+	"user": true, "User": true, "host": true, "Host": true, "device": true, "account": true,
 }
 
 // TextFor renders the template as it reads for one line's words (from Parser.Words):
@@ -104,7 +122,7 @@ func (t *Template) TextFor(words []string) string {
 	}
 	toks := make([]string, len(t.tokens))
 	for i, w := range t.tokens {
-		if isVar(w) && t.low(i) && words[i] != "" {
+		if holdsVar(w) && t.low(i) && words[i] != "" {
 			w = words[i]
 		}
 		toks[i] = w
@@ -131,6 +149,7 @@ type Parser struct {
 	seen    map[uint64]*Template   // masked-sequence hash to template: the fast path
 	byFirst map[string][]*Template // first word to templates of any length (align.go)
 	dp      []int32                // alignment table, reused
+	kbuf    []byte                 // first-word key, reused (numbered.go)
 	all     []*Template
 	seq     uint64
 	rnd     uint64
@@ -143,6 +162,12 @@ type Parser struct {
 // maxChildren caps distinct first words per word count; more are filed under Wildcard, so
 // a variable first word cannot grow the index without bound.
 const maxChildren = 100
+
+// otherFirstSimilarity is the least similarity at which a line joins a template filed under
+// another constant first word: the rest of the line must agree closely, as in "RSDT (v001
+// DELL PE BKC 0x1 MSFT 0x2) @ 0x3" and "MADT (v001 ...", but not "tickTime set to 2000" and
+// "initLimit set to 10".
+const otherFirstSimilarity = 0.8
 
 // maxScan bounds each search list to its most recently filed templates, so that a
 // stream of ever-new shapes costs a bounded amount per line.
@@ -245,7 +270,7 @@ func (p *Parser) match(toks []string) *Template {
 		first = toks[0]
 	}
 	best, bestSim, bestPar := (*Template)(nil), -1.0, -1
-	for _, list := range [][]*Template{b.byFirst[first], b.byFirst[Wildcard]} {
+	for _, list := range [][]*Template{p.filed(b.byFirst, first), b.byFirst[Wildcard]} {
 		for i := len(list) - 1; i >= 0 && i >= len(list)-maxScan; i-- {
 			best, bestSim, bestPar = p.better(list[i], toks, best, bestSim, bestPar)
 		}
@@ -253,15 +278,16 @@ func (p *Parser) match(toks []string) *Template {
 	if best != nil && bestSim >= p.similarity {
 		return p.unshifted(best, toks)
 	}
+	need := p.similarity
 	if len(toks) > 0 && !p.tok.masked[0] {
-		return nil
+		need = max(need, otherFirstSimilarity)
 	}
 	n := 0
 	for i := len(b.all) - 1; i >= 0 && n < maxScan; i-- {
 		n++
 		best, bestSim, bestPar = p.better(b.all[i], toks, best, bestSim, bestPar)
 	}
-	if best != nil && bestSim >= p.similarity {
+	if best != nil && bestSim >= need {
 		return p.unshifted(best, toks)
 	}
 	return nil
@@ -297,7 +323,7 @@ func (p *Parser) better(t *Template, toks []string, best *Template, bestSim floa
 // similar is the share of the line's constant words that the template has at the same
 // place, and the template's variable count for tie-breaks. Words that are variables on
 // either side carry no evidence either way, except that unequal masked shapes count as a
-// difference.
+// difference; so do two numbered names ("eth0", "eth1": numbered.go).
 func (p *Parser) similar(tpl, toks []string) (float64, int) {
 	eq, n, par := 0, 0, 0
 	masked := p.tok.masked
@@ -317,7 +343,9 @@ func (p *Parser) similar(tpl, toks []string) (float64, int) {
 		if kt, kl := keyOf(tw), keyOf(lw); kt != "" && kl != "" && kt != kl {
 			return 0, par
 		}
-		n++
+		if !numbered(tw, lw) {
+			n++
+		}
 	}
 	if n == 0 {
 		return 1, par
@@ -331,7 +359,7 @@ func (p *Parser) similar(tpl, toks []string) (float64, int) {
 // read "<*>,", as hand-written templates do.
 func (p *Parser) generalize(t *Template, toks []string) {
 	for i, w := range t.tokens {
-		if w == toks[i] || isVar(w) && fits(w, toks[i]) {
+		if w == toks[i] || holdsVar(w) && fits(w, toks[i]) {
 			continue
 		}
 		if t.vals == nil {
@@ -351,7 +379,7 @@ func (p *Parser) noteVals(t *Template, toks []string) {
 		return
 	}
 	for i := range t.vals {
-		if isVar(t.tokens[i]) {
+		if holdsVar(t.tokens[i]) {
 			t.vals[i].note(toks[i], p.tok.masked[i])
 		}
 	}
@@ -385,7 +413,7 @@ func (p *Parser) file(t *Template) {
 		p.buckets[t.lenKey] = b
 	}
 	if t.first == "" && len(t.tokens) > 0 {
-		t.first = t.tokens[0]
+		t.first = p.fileKey(t.tokens[0])
 		if _, ok := b.byFirst[t.first]; !ok && len(b.byFirst) >= maxChildren {
 			t.first = Wildcard
 		}
@@ -394,8 +422,9 @@ func (p *Parser) file(t *Template) {
 	b.all = append(b.all, t)
 
 	if t.akey == "" && len(t.tokens) > 0 {
-		if _, ok := p.byFirst[t.tokens[0]]; ok || len(p.byFirst) < maxFirstKeys {
-			t.akey = t.tokens[0]
+		k := p.fileKey(t.tokens[0])
+		if _, ok := p.byFirst[k]; ok || len(p.byFirst) < maxFirstKeys {
+			t.akey = k
 		}
 	}
 	if t.akey != "" {
@@ -471,13 +500,46 @@ func templateID(h uint64) string {
 	return hex.EncodeToString(b[:])
 }
 
-// keyOf returns the name in a "name=value" or "name:value" word ("uid" of "uid=0"), or
-// "" when the word has none. Two such words naming different things ("num=20,flags=62"
-// and "topActivity=X") are never one event's variable, however alike the rest of the line.
+// keyOf returns the name in a "name=value" or "name:value" word ("uid" of "uid=0"), or in
+// a masked "name.<*>" or dot leader "name....<*>", or "" when the word has none. Two such
+// words naming different things ("num=20,flags=62" and "topActivity=X", "dcbf....<*>" and
+// "icbi....<*>") are never one event's variable, however alike the rest of the line.
 func keyOf(w string) string {
-	k := strings.IndexAny(w, "=:")
-	if k <= 0 || k == len(w)-1 || !isLetter(w[k-1]) {
-		return ""
+	k := 0
+	for k < len(w) && w[k] != '=' && w[k] != ':' {
+		k++ // not strings.IndexAny: it builds a set per call, and this runs per word pair
+	}
+	if k == 0 || k >= len(w)-1 || !isLetter(w[k-1]) {
+		return dottedKey(w)
+	}
+	for i := 0; i < k; i++ {
+		if isDigit(w[i]) {
+			return "" // a location such as "R02-M1-N0-C:J12-U11", not a name
+		}
 	}
 	return w[:k]
+}
+
+// dottedKey returns "name." of a word "name.<*>", or "name...." with all its dots of a dot
+// leader "name....<*>" (letters only), or "". The dots count: a leader pads its name to a
+// column, so "instruction......" and "instruction..." are two names.
+func dottedKey(w string) string {
+	if !strings.HasSuffix(w, Wildcard) {
+		return ""
+	}
+	k := strings.IndexByte(w, '.')
+	if k <= 0 {
+		return ""
+	}
+	for i := 0; i < k; i++ {
+		if !isLetter(w[i]) {
+			return ""
+		}
+	}
+	for i := k; i < len(w)-len(Wildcard); i++ {
+		if w[i] != '.' {
+			return ""
+		}
+	}
+	return w[:len(w)-len(Wildcard)]
 }

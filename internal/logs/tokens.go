@@ -21,9 +21,10 @@ func newTokenizer(mk masker, maxWords int) *tokenizer {
 	return &tokenizer{mk: mk, maxWords: maxWords, intern: make(map[string]string)}
 }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-}
+func isSpace(c byte) bool { return spaces[c] }
+
+// spaces is the table behind isSpace, which is tested on every byte of every line.
+var spaces = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\v': true, '\f': true}
 
 // tokens splits msg on ASCII white space and masks each word. Runs of variables are
 // collapsed ("<*> <*>" and "<*> <*>:x" lose the first "<*>"), and a size unit after a

@@ -24,6 +24,16 @@ func isVar(w string) bool {
 	return onlyOf(w[:i], openers) && onlyOf(w[i+len(Wildcard):], closers)
 }
 
+// holdsVar reports a variable word or a field whose value is one ("user=<*>"): a place
+// whose values are noted, and which a line's word fits by its punctuation or field name.
+func holdsVar(w string) bool {
+	if isVar(w) {
+		return true
+	}
+	k := fieldName(w)
+	return k != "" && isVar(w[len(k):])
+}
+
 func onlyOf(s, set string) bool {
 	for i := 0; i < len(s); i++ {
 		if strings.IndexByte(set, s[i]) < 0 {
@@ -43,8 +53,14 @@ func fits(v, w string) bool {
 }
 
 // mergeWords returns the variable that covers two different words: Wildcard, with the
-// opening punctuation both start with and the closing punctuation both end with.
+// opening punctuation both start with and the closing punctuation both end with, after
+// the field name both start with ("rhost=").
 func mergeWords(a, b string) string {
+	if k := fieldName(a); k != "" && k == fieldName(b) {
+		// "rhost=" and "rhost=10.0.0.1" read "rhost=<*>": the field stays, so that the
+		// template still tells the field from a word only some lines have.
+		return k + mergeWords(a[len(k):], b[len(k):])
+	}
 	pa, sa := wrapping(a)
 	pb, sb := wrapping(b)
 	pre := commonPrefix(pa, pb)
@@ -74,6 +90,16 @@ func wrapping(w string) (string, string) {
 		return "", ""
 	}
 	return w[:i], w[j:]
+}
+
+// fieldName returns "name=" of a word "name=value" or "name=" (letters before the "="),
+// or "".
+func fieldName(w string) string {
+	k := strings.IndexByte(w, '=')
+	if k <= 0 || !isLetter(w[k-1]) {
+		return ""
+	}
+	return w[:k+1]
 }
 
 func commonPrefix(a, b string) string {
