@@ -159,7 +159,7 @@ func TestCardinalityLimit(t *testing.T) {
 	}
 	for i := 5000; i < 5400; i++ {
 		sh := &e.shards[hashLabels(ls(i))%numShards]
-		if sh.series[hashLabels(ls(i))] != nil {
+		if sh.series.find(hashLabels(ls(i)), ls(i)) != nil {
 			admitted++
 		}
 	}
