@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,9 +31,10 @@ The figures cover the engine only: label sets are built before the clock starts 
 their memory is not counted. The last size's JSON figures are the headline ones.`
 
 type benchDetectFlags struct {
-	sizes  string
-	rounds int
-	json   bool
+	sizes   string
+	rounds  int
+	json    bool
+	profile string
 }
 
 func benchDetectCmd() *cobra.Command {
@@ -48,6 +50,8 @@ func benchDetectCmd() *cobra.Command {
 	c.Flags().StringVar(&f.sizes, "series", "10000,100000,1000000", "series counts")
 	c.Flags().IntVar(&f.rounds, "rounds", 20, "samples per series after creation")
 	c.Flags().BoolVar(&f.json, "json", false, "print one JSON object")
+	c.Flags().StringVar(&f.profile, "cpuprofile", "",
+		"write a CPU profile of the timed rounds of the last size to this file")
 	return c
 }
 
@@ -72,13 +76,18 @@ type benchDetectReport struct {
 
 func runBenchDetect(out io.Writer, f benchDetectFlags) error {
 	var rep benchDetectReport
-	for _, s := range strings.Split(f.sizes, ",") {
+	sizes := strings.Split(f.sizes, ",")
+	for i, s := range sizes {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n <= 0 {
 			return fmt.Errorf("parsing --series %q: not a positive count", s)
 		}
+		profile := ""
+		if i == len(sizes)-1 {
+			profile = f.profile
+		}
 		// Small sizes get more rounds: the CPU clock ticks at 10 ms.
-		r, err := benchDetectSize(n, max(f.rounds, 10_000_000/n))
+		r, err := benchDetectSize(n, max(f.rounds, 10_000_000/n), profile)
 		if err != nil {
 			return err
 		}
@@ -99,8 +108,9 @@ func runBenchDetect(out io.Writer, f benchDetectFlags) error {
 }
 
 // benchDetectSize creates n series, measures the state they hold, then times rounds of
-// one sample per series spread over every core.
-func benchDetectSize(n, rounds int) (benchDetectResult, error) {
+// one sample per series spread over every core. A non-empty profile names the file for a
+// CPU profile of the timed rounds alone, so that building the series does not drown them.
+func benchDetectSize(n, rounds int, profile string) (benchDetectResult, error) {
 	labels := benchLabels(n)
 	before := heapInUse()
 	e, err := detect.New(detect.Config{MaxSeries: n}, nil, nil)
@@ -110,11 +120,24 @@ func benchDetectSize(n, rounds int) (benchDetectResult, error) {
 	const warm = 10 // past the detectors' warm-up, so every timed sample is scored
 	workers := runtime.GOMAXPROCS(0)
 	benchRounds(e, labels, 0, warm, workers)
+	// A dropped series costs almost nothing per sample, so the figures would flatter the
+	// engine if any were dropped.
+	if e.Len() != n {
+		return benchDetectResult{}, fmt.Errorf("benchmarking detect: the engine holds %d of "+
+			"%d series", e.Len(), n)
+	}
 	perSeries := float64(heapInUse()-before) / float64(n)
 
+	stop, err := startProfile(profile)
+	if err != nil {
+		return benchDetectResult{}, err
+	}
 	start, cpu0 := time.Now(), processCPU()
 	benchRounds(e, labels, warm, rounds, workers)
 	el, cpu := time.Since(start).Seconds(), processCPU()-cpu0
+	if err := stop(); err != nil {
+		return benchDetectResult{}, err
+	}
 	total := n * rounds
 	runtime.KeepAlive(labels)
 	// Per core is per CPU-second the process actually got, so that other load on the
@@ -129,6 +152,29 @@ func benchDetectSize(n, rounds int) (benchDetectResult, error) {
 		PerSecPerCore:  float64(total) / cpu,
 		CPUSeconds:     cpu,
 		BytesPerSeries: perSeries,
+	}, nil
+}
+
+// startProfile starts a CPU profile into the named file, if any, and returns what stops
+// it.
+func startProfile(name string) (func() error, error) {
+	if name == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, fmt.Errorf("creating CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("starting CPU profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("writing CPU profile: %w", err)
+		}
+		return nil
 	}, nil
 }
 
