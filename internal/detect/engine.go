@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
@@ -29,7 +28,7 @@ type Engine struct {
 	caps      []compiledCapacity
 	threshold float64
 	m         *metrics
-	hash      func([]signal.Label) uint64 // hashLabels; tests force collisions with it
+	hash      func([]signal.Label) uint64 // signal.HashLabels; tests force collisions with it
 	shards    [numShards]shard
 	held      atomic.Int64 // series held over all shards, against MaxSeries
 	lastDrop  atomic.Int64 // Unix ns of the last "series dropped" log line
@@ -71,7 +70,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 		cfg:       cfg,
 		log:       log.With("component", "detect"),
 		threshold: Threshold(cfg.Sensitivity),
-		hash:      hashLabels,
+		hash:      signal.HashLabels,
 	}
 	e.m = newMetrics(e.scored)
 	for _, o := range cfg.Overrides {
@@ -106,7 +105,10 @@ func (e *Engine) Observe(s signal.Series, out []signal.Signal) []signal.Signal {
 		e.m.skipped.WithLabelValues("bucket").Add(float64(len(s.Points)))
 		return out
 	}
-	h := e.hash(s.Labels)
+	h := s.Hash
+	if h == 0 {
+		h = e.hash(s.Labels)
+	}
 	sh := &e.shards[h%numShards]
 
 	sh.mu.Lock()
@@ -247,18 +249,4 @@ func (e *Engine) scored() float64 {
 // Len returns the number of series tracked.
 func (e *Engine) Len() int {
 	return int(e.held.Load())
-}
-
-// hashLabels hashes the sorted label pairs with xxhash, one string at a time, and mixes
-// the results. It is stable across processes and versions, which the snapshot relies on;
-// labels are expected sorted by name, as signal.Series keeps them.
-func hashLabels(ls []signal.Label) uint64 {
-	const prime = 0x9E3779B97F4A7C15
-	h := uint64(len(ls))
-	for _, l := range ls {
-		h = (h ^ xxhash.Sum64String(l.Name)) * prime
-		h = (h^(h>>29))*prime ^ xxhash.Sum64String(l.Value)
-		h *= prime
-	}
-	return h ^ h>>32
 }

@@ -122,12 +122,12 @@ func TestRestoreVersion2(t *testing.T) {
 	a := newEngine(t, Config{})
 	ls := labelsOf("cpu", "pod", "a")
 	feed(a, ls, labStart, 5*time.Second, 50, func(int) float64 { return 7 })
-	st := a.shards[hashLabels(ls)%numShards].series.find(hashLabels(ls), ls)
+	st := a.shards[signal.HashLabels(ls)%numShards].series.find(signal.HashLabels(ls), ls)
 
 	v2 := binary.LittleEndian.AppendUint32([]byte(snapMagic), snapHashed)
 	v2 = binary.LittleEndian.AppendUint32(v2, 1)
 	v2 = binary.LittleEndian.AppendUint32(v2, 1)
-	v2 = binary.LittleEndian.AppendUint64(v2, hashLabels(ls))
+	v2 = binary.LittleEndian.AppendUint64(v2, signal.HashLabels(ls))
 	enc := &encoder{b: v2}
 	st.visitFields(enc)
 
@@ -137,7 +137,7 @@ func TestRestoreVersion2(t *testing.T) {
 	}
 	feed(b, labelsOf("cpu", "pod", "b"), labStart, 5*time.Second, 1, func(int) float64 { return 1 })
 	feed(b, ls, labStart.Add(time.Hour), 5*time.Second, 1, func(int) float64 { return 7 })
-	got := b.shards[hashLabels(ls)%numShards].series.find(hashLabels(ls), ls)
+	got := b.shards[signal.HashLabels(ls)%numShards].series.find(signal.HashLabels(ls), ls)
 	if b.Len() != 2 || got == nil || got.det.n != 51 {
 		t.Fatalf("tracking %d series, restored state %+v; want 2 and 51 samples", b.Len(), got)
 	}
