@@ -36,25 +36,27 @@ func keyOf(ls []signal.Label) string {
 	return string(appendKey(make([]byte, 0, n), ls))
 }
 
-// keyMatches reports whether key is the key of ls, without building the key of ls.
+// keyMatches reports whether key is the key of ls, without building the key of ls. It
+// runs on every sample, so the common field, under 128 bytes and so behind one length
+// byte, is checked in line and only longer ones decode their length.
 func keyMatches(key string, ls []signal.Label) bool {
-	for _, l := range ls {
-		var ok bool
-		if key, ok = cutField(key, l.Name); !ok {
-			return false
-		}
-		if key, ok = cutField(key, l.Value); !ok {
-			return false
+	for i := range ls {
+		for _, want := range [2]string{ls[i].Name, ls[i].Value} {
+			if n := len(want); n < 0x80 && n < len(key) && key[0] == byte(n) {
+				if key[1:1+n] != want {
+					return false
+				}
+				key = key[1+n:]
+				continue
+			}
+			f, rest, ok := nextField(key)
+			if !ok || f != want {
+				return false
+			}
+			key = rest
 		}
 	}
 	return key == ""
-}
-
-// cutField removes the field want from the front of key, and reports whether it was
-// there.
-func cutField(key, want string) (string, bool) {
-	f, rest, ok := nextField(key)
-	return rest, ok && f == want
 }
 
 // nextField splits the first field off key; ok is false if key does not start with a
