@@ -16,7 +16,7 @@ type Config struct {
 	// Overrides set another sensitivity for the series a selector matches; the first
 	// matching override wins.
 	Overrides []Override `yaml:"overrides"`
-	// MaxSeries bounds the series tracked at once (about 0.5 KiB each). New series beyond
+	// MaxSeries bounds the series tracked at once (about 0.7 KiB each). New series beyond
 	// it are dropped and counted until idle ones are evicted. Default 1,000,000.
 	MaxSeries int `yaml:"max_series"`
 	// ForecastHorizon is how far ahead a projected exhaustion raises a forecast signal.

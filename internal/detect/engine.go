@@ -95,7 +95,9 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 
 // Observe applies a batch of points of one series in order and appends the signals it
 // raises to out. NaN and ±Inf values, and points not after the previous one (duplicates,
-// out of order), are skipped and counted. Safe for concurrent use.
+// out of order), are skipped and counted. s.Hash, when not zero, must be
+// signal.HashLabels(s.Labels): a wrong one cannot mix two series' states, but it keeps
+// a second state for the series. Safe for concurrent use.
 func (e *Engine) Observe(s signal.Series, out []signal.Signal) []signal.Signal {
 	if len(s.Points) == 0 {
 		return out
@@ -143,6 +145,10 @@ func (e *Engine) Observe(s signal.Series, out []signal.Signal) []signal.Signal {
 // The limit is held over the whole engine, not split per shard: with per-shard quotas
 // the shards that hashing filled first dropped series while max_series was still 2 to 5%
 // away.
+//
+// Limits: a full engine sweeps only the new series' shard, so a new series is dropped
+// while its shard has no idle series even if others do; new series land in every shard
+// soon enough to free them.
 func (e *Engine) admit(sh *shard, h uint64, s signal.Series, name string) *series {
 	if !e.reserve() {
 		e.evictStale(sh)
