@@ -39,3 +39,16 @@ func BenchmarkDetectorStep(b *testing.B) {
 		d.Step(int64(i+1)*15000, float64(100+i%7))
 	}
 }
+
+// BenchmarkKeyMatches measures the identity check every sample makes, on a typical
+// label set.
+func BenchmarkKeyMatches(b *testing.B) {
+	ls := labelsOf("http_request_duration_seconds", "instance", "10.0.3.17", "job", "api",
+		"pod", "api-123456")
+	key := keyOf(ls)
+	for i := 0; i < b.N; i++ {
+		if !keyMatches(key, ls) {
+			b.Fatal("no match")
+		}
+	}
+}

@@ -22,7 +22,7 @@ type Config struct {
 	// load, and a slow target shows in its own series. `up` is not muted. An explicit
 	// empty list mutes nothing.
 	Mute []string `yaml:"mute"`
-	// MaxSeries bounds the series tracked at once (about 0.6 KiB each). New series beyond
+	// MaxSeries bounds the series tracked at once (about 0.7 KiB each). New series beyond
 	// it are dropped and counted until idle ones are evicted. Default 1,000,000.
 	MaxSeries int `yaml:"max_series"`
 	// ForecastHorizon is how far ahead a projected exhaustion raises a forecast signal.

@@ -14,11 +14,14 @@
 // a leak detector for memory series and time-to-exhaustion forecasts for series with a
 // known capacity. docs/detect.md has the design and the NAB figures.
 //
-// Work per sample is O(1) and memory per series is fixed (about 0.6 KiB); the
-// number of series is bounded by Config.MaxSeries, idle series are evicted, and the
-// state can be snapshotted and restored across restarts.
+// Work per sample is O(1) and memory per series is fixed (about 0.7 KiB, its labels
+// included as the key that tells apart series whose hashes collide); the number of series
+// is bounded by Config.MaxSeries, idle series are evicted, and the state can be
+// snapshotted and restored across restarts.
 //
 // Concurrency: Engine.Observe is safe for concurrent use. Series are spread over 256
-// shards by a hash of their labels, each with its own mutex; there is no global lock.
-// A Detector alone is not safe for concurrent use.
+// shards by a hash of their labels, each with its own mutex and open-addressing table;
+// there is no global lock, and the one shared counter (series held, against MaxSeries)
+// is touched only when a series is created or evicted. A Detector alone is not safe for
+// concurrent use.
 package detect

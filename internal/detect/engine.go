@@ -3,18 +3,18 @@ package detect
 import (
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
 
-// numShards splits the series map so that concurrent Observe calls on different series
+// numShards splits the series index so that concurrent Observe calls on different series
 // rarely share a lock.
 const numShards = 256
 
@@ -29,8 +29,9 @@ type Engine struct {
 	caps      []compiledCapacity
 	threshold float64
 	m         *metrics
+	hash      func([]signal.Label) uint64 // signal.HashLabels; tests force collisions with it
 	shards    [numShards]shard
-	perShard  int
+	held      atomic.Int64 // series held over all shards, against MaxSeries
 	lastDrop  atomic.Int64 // Unix ns of the last "series dropped" log line
 }
 
@@ -48,12 +49,15 @@ type compiledCapacity struct {
 	limit float64
 }
 
+// shard is one lock's share of the series. It is padded to 128 bytes so that cores
+// working on neighbouring shards do not keep stealing each other's lock word.
 type shard struct {
 	mu        sync.Mutex
-	series    map[uint64]*series
+	series    table
 	maxT      int64  // latest sample time seen in the shard
 	scored    uint64 // samples scored, for cerebro_detect_samples_total
 	lastSweep int64  // maxT at the last eviction sweep
+	_         [128 - 80]byte
 }
 
 // New builds an Engine from cfg (defaults applied here). It starts nothing. reg may be
@@ -70,8 +74,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 		cfg:       cfg,
 		log:       log.With("component", "detect"),
 		threshold: Threshold(cfg.Sensitivity),
-
-		perShard: max(1, (cfg.MaxSeries+numShards-1)/numShards),
+		hash:      signal.HashLabels,
 	}
 	e.m = newMetrics(e.scored)
 	for _, o := range cfg.Overrides {
@@ -87,7 +90,8 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 		e.caps = append(e.caps, compiledCapacity{sel, c.Limit})
 	}
 	for i := range e.shards {
-		e.shards[i].series = map[uint64]*series{}
+		e.shards[i].series.seedA = rand.Uint64()
+		e.shards[i].series.seedB = rand.Uint64() | 1
 	}
 	if reg != nil {
 		if err := e.m.register(reg); err != nil {
@@ -99,7 +103,9 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 
 // Observe applies a batch of points of one series in order and appends the signals it
 // raises to out. NaN and ±Inf values, and points not after the previous one (duplicates,
-// out of order), are skipped and counted. Safe for concurrent use.
+// out of order), are skipped and counted. s.Hash, when not zero, must be
+// signal.HashLabels(s.Labels): a wrong one cannot mix two series' states, but it keeps
+// a second state for the series. Safe for concurrent use.
 func (e *Engine) Observe(s signal.Series, out []signal.Signal) []signal.Signal {
 	if len(s.Points) == 0 {
 		return out
@@ -109,12 +115,15 @@ func (e *Engine) Observe(s signal.Series, out []signal.Signal) []signal.Signal {
 		e.m.skipped.WithLabelValues("bucket").Add(float64(len(s.Points)))
 		return out
 	}
-	h := hashLabels(s.Labels)
+	h := s.Hash
+	if h == 0 {
+		h = e.hash(s.Labels)
+	}
 	sh := &e.shards[h%numShards]
 
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	st := sh.series[h]
+	st := sh.series.find(h, s.Labels)
 	if st == nil {
 		// The shard's clock moves with new series too, or a shard full of idle series
 		// would never see time pass and never evict them.
@@ -137,20 +146,37 @@ func (e *Engine) Observe(s signal.Series, out []signal.Signal) []signal.Signal {
 	return out
 }
 
-// admit creates the state of a new series, evicting idle ones when the shard is full.
+// admit creates the state of a new series, evicting idle ones when the engine is full.
+// The limit is held over the whole engine, not split per shard: with per-shard quotas
+// the shards that hashing filled first dropped series while max_series was still 2 to 5%
+// away.
+//
+// Limits: a full engine sweeps only the new series' shard, so a new series is dropped
+// while its shard has no idle series even if others do; new series land in every shard
+// soon enough to free them.
 func (e *Engine) admit(sh *shard, h uint64, s signal.Series, name string) *series {
-	if len(sh.series) >= e.perShard {
+	if !e.reserve() {
 		e.evictStale(sh)
-	}
-	if len(sh.series) >= e.perShard {
-		e.m.dropped.Inc()
-		e.logDrop(s.Labels)
-		return nil
+		if !e.reserve() {
+			e.m.dropped.Inc()
+			e.logDrop(s.Labels)
+			return nil
+		}
 	}
 	st := newSeries(name)
-	sh.series[h] = st
+	st.key = keyOf(s.Labels)
+	sh.series.insert(h, st)
 	e.m.series.Inc()
 	return st
+}
+
+// reserve takes room for one more series, if there is any.
+func (e *Engine) reserve() bool {
+	if e.held.Add(1) > int64(e.cfg.MaxSeries) {
+		e.held.Add(-1)
+		return false
+	}
+	return true
 }
 
 // evictStale removes series silent for StaleAfter in sample time. It sweeps a shard at
@@ -162,13 +188,10 @@ func (e *Engine) evictStale(sh *shard) {
 		return
 	}
 	sh.lastSweep = sh.maxT
-	n := 0
-	for h, st := range sh.series {
-		if sh.maxT-st.det.lastT > stale {
-			delete(sh.series, h)
-			n++
-		}
-	}
+	n := sh.series.deleteIf(func(st *series) bool {
+		return sh.maxT-st.det.lastT > stale
+	})
+	e.held.Add(-int64(n))
 	e.m.series.Sub(float64(n))
 	e.m.evicted.Add(float64(n))
 }
@@ -225,26 +248,5 @@ func (e *Engine) scored() float64 {
 
 // Len returns the number of series tracked.
 func (e *Engine) Len() int {
-	n := 0
-	for i := range e.shards {
-		sh := &e.shards[i]
-		sh.mu.Lock()
-		n += len(sh.series)
-		sh.mu.Unlock()
-	}
-	return n
-}
-
-// hashLabels hashes the sorted label pairs with xxhash, one string at a time, and mixes
-// the results. It is stable across processes and versions, which the snapshot relies on;
-// labels are expected sorted by name, as signal.Series keeps them.
-func hashLabels(ls []signal.Label) uint64 {
-	const prime = 0x9E3779B97F4A7C15
-	h := uint64(len(ls))
-	for _, l := range ls {
-		h = (h ^ xxhash.Sum64String(l.Name)) * prime
-		h = (h^(h>>29))*prime ^ xxhash.Sum64String(l.Value)
-		h *= prime
-	}
-	return h ^ h>>32
+	return int(e.held.Load())
 }

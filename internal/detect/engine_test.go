@@ -158,8 +158,8 @@ func TestCardinalityLimit(t *testing.T) {
 		e.Observe(signal.Series{Labels: ls(i), Points: []signal.Point{{T: later, V: 1}}}, nil)
 	}
 	for i := 5000; i < 5400; i++ {
-		sh := &e.shards[hashLabels(ls(i))%numShards]
-		if sh.series[hashLabels(ls(i))] != nil {
+		sh := &e.shards[signal.HashLabels(ls(i))%numShards]
+		if sh.series.find(signal.HashLabels(ls(i)), ls(i)) != nil {
 			admitted++
 		}
 	}

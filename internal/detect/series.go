@@ -15,9 +15,11 @@ const (
 	calmSamples   = 10 // a firing episode needs at least this many calm samples to resolve
 )
 
-// series is the state of one series: its detector, trend and episodes. It holds no labels;
-// Observe passes them in, which keeps a series under 400 bytes.
+// series is the state of one series: its identity, detector, trend and episodes. Of the
+// labels it keeps only key, to tell apart series whose hashes collide; Observe passes the
+// labels themselves in, for selectors and signals.
 type series struct {
+	key       string // see keyOf; "" until a series restored from a version 2 snapshot is seen
 	det       Detector
 	trends    *trends // only for series that leak detection or forecasts watch
 	prevRaw   float64 // last raw value, for counter rates
@@ -48,6 +50,11 @@ type episode struct {
 	peak      float32
 	firing    bool
 	critical  bool
+}
+
+// is reports whether the series has labels ls.
+func (st *series) is(ls []signal.Label) bool {
+	return keyMatches(st.key, ls)
 }
 
 func newSeries(name string) *series {

@@ -9,17 +9,23 @@ import (
 	"math"
 )
 
-// The snapshot format, version 3, little-endian:
+// The snapshot format, version 4, little-endian:
 //
 //	magic "CDETSNAP", version u32, chunk count u32,
-//	then per chunk: series count u32, then per series: label hash u64 and the fixed-size
-//	record that visitFields describes.
+//	then per chunk: series count u32, then per series: key length u32, the series key
+//	(see keyOf) and the fixed-size record that visitFields describes.
 //
-// Per-series settings (threshold, capacity) are not stored: they are resolved again from
-// the current config on the series' next sample, so a config change applies at once.
+// Older versions are refused, and the server starts with fresh baselines: version 2
+// stored only label hashes, and its records lack the spike-rate and recent-record fields.
+//
+// The hash is not stored: it is computed again from the key, so the index is free to
+// change it. Per-series settings (threshold, capacity) are not stored either: they are
+// resolved again from the current config on the series' next sample, so a config change
+// applies at once.
 const (
 	snapMagic   = "CDETSNAP"
-	snapVersion = 3
+	snapVersion = 4
+	maxKeyLen   = 1 << 20
 )
 
 var errSnapshot = errors.New("invalid detect snapshot")
@@ -218,12 +224,13 @@ func (e *Engine) Snapshot(w io.Writer) error {
 func (e *Engine) encodeShard(sh *shard) []byte {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	enc := &encoder{b: make([]byte, 0, 4+len(sh.series)*(8+recordSize))}
-	enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(len(sh.series)))
-	for h, st := range sh.series {
-		enc.b = binary.LittleEndian.AppendUint64(enc.b, h)
+	enc := &encoder{b: make([]byte, 0, 4+sh.series.n*(4+64+recordSize))}
+	enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(sh.series.n))
+	sh.series.each(func(_ uint64, st *series) {
+		enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(len(st.key)))
+		enc.b = append(enc.b, st.key...)
 		st.visitFields(enc)
-	}
+	})
 	return enc.b
 }
 
@@ -239,7 +246,8 @@ func (e *Engine) Restore(r io.Reader) error {
 	if string(head[:len(snapMagic)]) != snapMagic {
 		return fmt.Errorf("reading detect snapshot: %w: bad magic", errSnapshot)
 	}
-	if v := binary.LittleEndian.Uint32(head[8:]); v != snapVersion {
+	v := binary.LittleEndian.Uint32(head[8:])
+	if v != snapVersion {
 		return fmt.Errorf("reading detect snapshot: %w: version %d", errSnapshot, v)
 	}
 	chunks := binary.LittleEndian.Uint32(head[12:])
@@ -252,25 +260,50 @@ func (e *Engine) Restore(r io.Reader) error {
 }
 
 func (e *Engine) restoreChunk(br *bufio.Reader) error {
-	var nb [4]byte
-	if _, err := io.ReadFull(br, nb[:]); err != nil {
+	var nb [8]byte
+	if _, err := io.ReadFull(br, nb[:4]); err != nil {
 		return err
 	}
-	n := binary.LittleEndian.Uint32(nb[:])
-	rec := make([]byte, 8+recordSize)
+	n := binary.LittleEndian.Uint32(nb[:4])
+	rec := make([]byte, recordSize)
 	for i := uint32(0); i < n; i++ {
+		h, key, err := e.readIdentity(br, nb[:])
+		if err != nil {
+			return fmt.Errorf("series %d: %w", i, err)
+		}
 		if _, err := io.ReadFull(br, rec); err != nil {
 			return err
 		}
-		st := &series{}
-		dec := &decoder{b: rec[8:]}
+		st := &series{key: key}
+		dec := &decoder{b: rec}
 		st.visitFields(dec)
 		if dec.bad {
 			return fmt.Errorf("%w: series %d has an impossible value", errSnapshot, i)
 		}
-		e.put(binary.LittleEndian.Uint64(rec), st)
+		e.put(h, st)
 	}
 	return nil
+}
+
+// readIdentity reads what names a series: its key, from which the hash is computed. buf
+// is scratch of 4 bytes or more.
+func (e *Engine) readIdentity(br *bufio.Reader, buf []byte) (uint64, string, error) {
+	if _, err := io.ReadFull(br, buf[:4]); err != nil {
+		return 0, "", err
+	}
+	n := binary.LittleEndian.Uint32(buf)
+	if n == 0 || n > maxKeyLen {
+		return 0, "", fmt.Errorf("%w: key of %d bytes", errSnapshot, n)
+	}
+	kb := make([]byte, n)
+	if _, err := io.ReadFull(br, kb); err != nil {
+		return 0, "", err
+	}
+	ls, ok := parseKey(string(kb))
+	if !ok {
+		return 0, "", fmt.Errorf("%w: malformed key", errSnapshot)
+	}
+	return e.hash(ls), string(kb), nil
 }
 
 // put installs a restored series if there is room.
@@ -278,13 +311,21 @@ func (e *Engine) put(h uint64, st *series) {
 	sh := &e.shards[h%numShards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if _, ok := sh.series[h]; !ok {
-		if len(sh.series) >= e.perShard {
+	if old := sh.restored(h, st.key); old != nil {
+		*old = *st
+	} else {
+		if !e.reserve() {
 			e.m.dropped.Inc()
 			return
 		}
+		sh.series.insert(h, st)
 		e.m.series.Inc()
 	}
-	sh.series[h] = st
 	sh.maxT = max(sh.maxT, st.det.lastT)
+}
+
+// restored finds the state that a restored series replaces: the one with the same key.
+func (sh *shard) restored(h uint64, key string) *series {
+	ls, _ := parseKey(key)
+	return sh.series.find(h, ls)
 }

@@ -244,11 +244,11 @@ func (d *rwDecoder) timeSeries(b []byte) error {
 		off = end
 	}
 
-	bad, err := d.seriesLabels(b, span)
+	bad, hash, err := d.seriesLabels(b, span)
 	if err != nil {
 		return err
 	}
-	d.finishSeries(l0, p0, bad)
+	d.finishSeries(l0, p0, bad, hash)
 	return nil
 }
 
@@ -269,10 +269,12 @@ func (s *labelSpan) add(start, end int) {
 }
 
 // seriesLabels appends the series' sorted labels to d.labels and returns a drop reason if
-// they are unusable. A label set seen before is copied from the cache without decoding.
-func (d *rwDecoder) seriesLabels(b []byte, span labelSpan) (dropReason, error) {
+// they are unusable, and their signal.HashLabels if it is known (else 0). A label set seen
+// before is copied from the cache without decoding, with the hash computed when it was
+// cached.
+func (d *rwDecoder) seriesLabels(b []byte, span labelSpan) (dropReason, uint64, error) {
 	if span.start < 0 {
-		return dropNoName, nil
+		return dropNoName, 0, nil
 	}
 	if span.scattered {
 		l0 := len(d.labels)
@@ -280,18 +282,18 @@ func (d *rwDecoder) seriesLabels(b []byte, span labelSpan) (dropReason, error) {
 		if bad == keep {
 			bad = checkLabels(d.labels[l0:])
 		}
-		return bad, err
+		return bad, 0, err
 	}
 	key := d.cache.series.key(b[span.start:span.end])
 	if c, ok := d.cache.series.get(key); ok {
 		d.labels = append(d.labels, c.labels...)
-		return c.bad, nil
+		return c.bad, c.hash, nil
 	}
 
 	l0 := len(d.labels)
 	bad, err := d.decodeLabels(b[span.start:span.end])
 	if err != nil {
-		return keep, err
+		return keep, 0, err
 	}
 	if bad == keep {
 		bad = checkLabels(d.labels[l0:])
@@ -299,9 +301,10 @@ func (d *rwDecoder) seriesLabels(b []byte, span labelSpan) (dropReason, error) {
 	c := cachedLabels{bad: bad}
 	if bad == keep {
 		c.labels = slices.Clone(d.labels[l0:])
+		c.hash = signal.HashLabels(c.labels)
 	}
 	d.cache.series.put(key, c)
-	return bad, nil
+	return bad, c.hash, nil
 }
 
 // decodeLabels decodes every label field of a TimeSeries (or of its label span).
@@ -329,7 +332,7 @@ func (d *rwDecoder) decodeLabels(b []byte) (dropReason, error) {
 
 // finishSeries keeps the labels and points appended since l0 and p0 as a series if the
 // labels are usable (bad is keep) and at least one point is.
-func (d *rwDecoder) finishSeries(l0, p0 int, bad dropReason) {
+func (d *rwDecoder) finishSeries(l0, p0 int, bad dropReason, hash uint64) {
 	labels := d.labels[l0:]
 	if bad != keep {
 		d.drops.add(bad, len(d.points)-p0)
@@ -345,6 +348,7 @@ func (d *rwDecoder) finishSeries(l0, p0 int, bad dropReason) {
 	d.series = append(d.series, signal.Series{
 		Labels: labels[:len(labels):len(labels)],
 		Points: pts[:len(pts):len(pts)],
+		Hash:   hash,
 	})
 }
 
@@ -816,6 +820,7 @@ type labelCache struct {
 // cachedLabels is a decoded label set: sorted labels, or the reason they are unusable.
 type cachedLabels struct {
 	labels []signal.Label
+	hash   uint64 // signal.HashLabels(labels)
 	bad    dropReason
 }
 

@@ -298,3 +298,28 @@ func counterValue(c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// TestRemoteWriteHash checks that the label hash handed to detection is the hash of the
+// labels, on first sight and from the cache, and that it changes with the labels.
+func TestRemoteWriteHash(t *testing.T) {
+	var hashes []uint64
+	sink := sinkFunc(func(s []signal.Series) error {
+		for _, x := range s {
+			if x.Hash != 0 && x.Hash != signal.HashLabels(x.Labels) {
+				t.Errorf("hash of %v = %x, want %x", x.Labels, x.Hash, signal.HashLabels(x.Labels))
+			}
+			hashes = append(hashes, x.Hash)
+		}
+		return nil
+	})
+	h := RemoteWriteHandler(testGuard(), SourceConfig{}, sink)
+	for _, pod := range []string{"a", "a", "b"} {
+		body := encodeWrite(t, ts([]prompb.Sample{smp(1, 1)}, "__name__", "up", "pod", pod))
+		if w := postWrite(h, body, nil); w.Code != 204 {
+			t.Fatalf("code = %d; body %s", w.Code, w.Body)
+		}
+	}
+	if len(hashes) != 3 || hashes[1] == 0 || hashes[0] != hashes[1] || hashes[1] == hashes[2] {
+		t.Errorf("hashes = %x, want one per label set, filled from the cache", hashes)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // Label is one name/value pair of a metric series. A series' labels are kept sorted by name
@@ -24,6 +26,24 @@ type Point struct {
 type Series struct {
 	Labels []Label
 	Points []Point
+	// Hash is HashLabels(Labels), or 0 when the source did not compute it. A source that
+	// caches decoded label sets fills it once per set, which spares the detect engine
+	// hashing the labels of every sample.
+	Hash uint64
+}
+
+// HashLabels hashes sorted labels with xxhash, one string at a time, and mixes the
+// results. It is stable across processes and versions: snapshots of version 2 name series
+// by it.
+func HashLabels(ls []Label) uint64 {
+	const prime = 0x9E3779B97F4A7C15
+	h := uint64(len(ls))
+	for _, l := range ls {
+		h = (h ^ xxhash.Sum64String(l.Name)) * prime
+		h = (h^(h>>29))*prime ^ xxhash.Sum64String(l.Value)
+		h *= prime
+	}
+	return h ^ h>>32
 }
 
 // SortLabels sorts labels by name in place, the canonical order for identity.

@@ -1,0 +1,141 @@
+package detect
+
+import (
+	"math/bits"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+// table is one shard's index of series: open addressing with linear probing over slots
+// that hold the full 64-bit label hash next to the state pointer. A lookup reads one slot
+// (usually one cache line) and then the state it wants; a probe past another series
+// compares hashes in the slot array and never loads that series' state. The Go map it
+// replaces spent a third of the engine's time at a million series loading its control
+// words and then the slot.
+//
+// Equal hashes are allowed: every hash match is confirmed on the series' full identity,
+// so two label sets that collide keep two states.
+//
+// The slot position mixes the hash with a per-engine secret, so that label sets crafted
+// against the public label hash cannot pile into one probe run. A table is not safe for
+// concurrent use; the shard lock guards it.
+type table struct {
+	slots []slot // length a power of two, or nil while empty
+	n     int
+	seedA uint64 // the secret of home; seedB is odd
+	seedB uint64
+}
+
+type slot struct {
+	h  uint64
+	st *series // nil marks an empty slot
+}
+
+// maxLoad is the fill, in quarters, past which the table doubles: linear probing stays
+// near one cache line per lookup below three quarters.
+const maxLoad = 3
+
+func (t *table) home(h uint64) uint64 {
+	hi, lo := bits.Mul64(h^t.seedA, t.seedB)
+	return (hi ^ lo) & uint64(len(t.slots)-1)
+}
+
+// find returns the state of the series with hash h and labels ls, or nil.
+func (t *table) find(h uint64, ls []signal.Label) *series {
+	if t.n == 0 {
+		return nil
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := t.home(h); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.st == nil {
+			return nil
+		}
+		if s.h == h && s.st.is(ls) {
+			return s.st
+		}
+	}
+}
+
+// findHash returns the first state with hash h that ok accepts, or nil.
+func (t *table) findHash(h uint64, ok func(*series) bool) *series {
+	if t.n == 0 {
+		return nil
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := t.home(h); t.slots[i].st != nil; i = (i + 1) & mask {
+		if s := &t.slots[i]; s.h == h && ok(s.st) {
+			return s.st
+		}
+	}
+	return nil
+}
+
+// insert adds a series that is not in the table yet.
+func (t *table) insert(h uint64, st *series) {
+	if (t.n+1)*4 > len(t.slots)*maxLoad {
+		t.grow()
+	}
+	t.place(h, st)
+	t.n++
+}
+
+func (t *table) place(h uint64, st *series) {
+	mask := uint64(len(t.slots) - 1)
+	i := t.home(h)
+	for t.slots[i].st != nil {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = slot{h, st}
+}
+
+func (t *table) grow() {
+	old := t.slots
+	t.slots = make([]slot, max(8, 2*len(old)))
+	for _, s := range old {
+		if s.st != nil {
+			t.place(s.h, s.st)
+		}
+	}
+}
+
+// deleteAt empties slot i and shifts the entries after it back, so that no probe run is
+// broken and no tombstones accumulate. Entries move only into the emptied slot or later
+// ones of the same run, which deleteIf relies on.
+func (t *table) deleteAt(i uint64) {
+	mask := uint64(len(t.slots) - 1)
+	for j := (i + 1) & mask; t.slots[j].st != nil; j = (j + 1) & mask {
+		// The entry at j may fill the hole at i only if its home is not after i on the
+		// way to j.
+		if (j-t.home(t.slots[j].h))&mask >= (j-i)&mask {
+			t.slots[i] = t.slots[j]
+			i = j
+		}
+	}
+	t.slots[i] = slot{}
+	t.n--
+}
+
+// deleteIf removes every series for which drop is true and returns how many it removed.
+func (t *table) deleteIf(drop func(*series) bool) int {
+	n := 0
+	for i := uint64(0); i < uint64(len(t.slots)); {
+		if st := t.slots[i].st; st != nil && drop(st) {
+			// The shift may have moved a later entry into slot i: look at it again.
+			t.deleteAt(i)
+			n++
+			continue
+		}
+		i++
+	}
+	return n
+}
+
+// each calls f on every series in the table.
+func (t *table) each(f func(h uint64, st *series)) {
+	for _, s := range t.slots {
+		if s.st != nil {
+			f(s.h, s.st)
+		}
+	}
+}
