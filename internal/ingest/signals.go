@@ -44,7 +44,9 @@ func SignalHandler(g *Guard, src Source, cfg SourceConfig, sink SignalSink) http
 	})
 }
 
-// finish fills the fields the handler owns and validates every signal.
+// finish fills the fields the handler owns and validates every signal, its times
+// included: this is the one place every source's times pass, whether a decoder parsed
+// them with ParseTime or encoding/json.
 func finish(g *Guard, source string, cfg SourceConfig, sigs []signal.Signal) error {
 	now := g.Now()
 	for i := range sigs {
@@ -58,6 +60,9 @@ func finish(g *Guard, source string, cfg SourceConfig, sigs []signal.Signal) err
 			s.Severity = signal.SeverityNone
 		}
 		if err := s.Validate(); err != nil {
+			return Errorf("item %d: %v", i, err)
+		}
+		if err := checkSignalTimes(s, now); err != nil {
 			return Errorf("item %d: %v", i, err)
 		}
 	}
