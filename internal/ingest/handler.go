@@ -57,6 +57,14 @@ type Guard struct {
 	Now          func() time.Time
 }
 
+// now is the guard's clock, the system clock when none is set.
+func (g *Guard) now() time.Time {
+	if g.Now == nil {
+		return time.Now()
+	}
+	return g.Now()
+}
+
 // ReadBody reads a size-limited body, answering 413 for oversized input.
 func ReadBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))

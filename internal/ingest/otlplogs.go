@@ -35,7 +35,9 @@ const maxLogLabels = 32
 //
 // The service is the resource attribute service.name, else another service-like attribute
 // (signal.ServiceFromLabels), unless cfg.Service overrides it. Empty bodies are skipped,
-// invalid UTF-8 is replaced and lines are cut at MaxLogLineBytes.
+// invalid UTF-8 is replaced and lines are cut at MaxLogLineBytes. Records stamped more
+// than MaxFutureSkew ahead are dropped, counted in cerebro_ingest_dropped_log_lines_total
+// and reported in the response's partial_success (rejected_log_records, error_message).
 func OTLPLogsHandler(g *Guard, cfg SourceConfig, sink LogSink) http.Handler {
 	src := Source{Name: OTLPLogsSource}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -59,11 +61,12 @@ func OTLPLogsHandler(g *Guard, cfg SourceConfig, sink LogSink) http.Handler {
 			g.Reject(w, src.Name, err)
 			return
 		}
+		lines, future := dropFutureLines(src.Name, lines, g.now())
 		if err := sink.AcceptLogs(r.Context(), lines); err != nil {
 			g.Reject(w, src.Name, fmt.Errorf("accepting OTLP logs: %w", err))
 			return
 		}
-		writeOTLPResponse(w, isJSON)
+		writeOTLPResponse(w, isJSON, future)
 		g.Metrics.Requests.WithLabelValues(src.Name, "200").Inc()
 	})
 }
@@ -81,8 +84,16 @@ func otlpMediaType(ct string) (isJSON bool, err error) {
 			ct)}
 }
 
-func writeOTLPResponse(w http.ResponseWriter, isJSON bool) {
+// writeOTLPResponse answers 200 with an ExportLogsServiceResponse, reporting the records
+// dropped for being stamped in the future as a partial success.
+func writeOTLPResponse(w http.ResponseWriter, isJSON bool, future int) {
 	resp := plogotlp.NewExportResponse()
+	if future > 0 {
+		ps := resp.PartialSuccess()
+		ps.SetRejectedLogRecords(int64(future))
+		ps.SetErrorMessage(fmt.Sprintf("%d log records dropped, reason %s: more than %s "+
+			"ahead of the server's clock", future, dropFuture, MaxFutureSkew))
+	}
 	ct := "application/x-protobuf"
 	out, err := resp.MarshalProto()
 	if isJSON {

@@ -71,3 +71,26 @@ func checkSignalTimes(s *signal.Signal, now time.Time) error {
 	}
 	return nil
 }
+
+// dropFutureLines removes, in place, the lines stamped more than MaxFutureSkew after now
+// and counts them in cerebro_ingest_dropped_log_lines_total. Kept, such a line would make
+// the miner's window and the incident it raises start in the future. Lines without a time
+// are kept: the miner stamps them on arrival.
+func dropFutureLines(source string, lines []signal.LogLine, now time.Time) (
+	[]signal.LogLine, int) {
+	limit := now.Add(MaxFutureSkew)
+	kept := lines[:0]
+	for _, l := range lines {
+		if l.Time.After(limit) {
+			continue
+		}
+		kept = append(kept, l)
+	}
+	n := len(lines) - len(kept)
+	if n > 0 {
+		seriesMetrics.droppedLines.WithLabelValues(source, dropFuture.String()).
+			Add(float64(n))
+	}
+	clear(lines[len(kept):])
+	return kept, n
+}
