@@ -75,10 +75,11 @@ func decodeLokiRequest(r *http.Request, service string) ([]signal.LogLine, error
 			Msg: fmt.Sprintf("content type %q: want application/x-protobuf or "+
 				"application/json", ct)}
 	}
-	body, err := readLogBody(r)
+	body, release, err := readEncodedBody(r, MaxDecodedBytes)
 	if err != nil {
 		return nil, err
 	}
+	defer release() // the lines are copies: cleanLine and string conversions
 	if mt == "application/json" {
 		return DecodeLokiJSON(body, service)
 	}

@@ -1,10 +1,7 @@
 package ingest
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -51,11 +48,12 @@ func OTLPLogsHandler(g *Guard, cfg SourceConfig, sink LogSink) http.Handler {
 			g.Reject(w, src.Name, err)
 			return
 		}
-		body, err := readLogBody(r)
+		body, release, err := readEncodedBody(r, MaxDecodedBytes)
 		if err != nil {
 			g.Reject(w, src.Name, err)
 			return
 		}
+		defer release()
 		lines, err := DecodeOTLPLogs(body, isJSON, cfg.Service)
 		if err != nil {
 			g.Reject(w, src.Name, err)
@@ -104,36 +102,6 @@ func writeOTLPResponse(w http.ResponseWriter, isJSON bool, future int) {
 	w.WriteHeader(http.StatusOK)
 	if err == nil {
 		_, _ = w.Write(out)
-	}
-}
-
-// readLogBody reads a size-limited body and undoes gzip Content-Encoding, capping the
-// decoded size at MaxDecodedBytes so that a small bomb cannot exhaust memory.
-func readLogBody(r *http.Request) ([]byte, error) {
-	body, err := ReadBody(r)
-	if err != nil {
-		return nil, err
-	}
-	switch enc := lower(r.Header.Get("Content-Encoding")); enc {
-	case "", "identity":
-		return body, nil
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			return nil, Errorf("decoding gzip body: %v", err)
-		}
-		out, err := io.ReadAll(io.LimitReader(zr, MaxDecodedBytes+1))
-		if err != nil {
-			return nil, Errorf("decoding gzip body: %v", err)
-		}
-		if len(out) > MaxDecodedBytes {
-			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,
-				Msg: fmt.Sprintf("decoded body exceeds %d bytes", MaxDecodedBytes)}
-		}
-		return out, nil
-	default:
-		return nil, &Error{Status: http.StatusUnsupportedMediaType, Type: TypeUnsupported,
-			Msg: fmt.Sprintf("content encoding %q: want gzip or none", enc)}
 	}
 }
 

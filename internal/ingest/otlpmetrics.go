@@ -1,10 +1,7 @@
 package ingest
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -97,10 +94,11 @@ func otlpEncoding(ct string) (isJSON bool, err error) {
 // encoded response.
 func serveOTLPMetrics(r *http.Request, isJSON bool, now time.Time, sink SeriesSink,
 	logs *dropLog) ([]byte, error) {
-	body, err := otlpBody(r)
+	body, release, err := readEncodedBody(r, MaxDecodedBytes)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	series, d, err := DecodeOTLPMetrics(body, isJSON, now)
 	if err != nil {
 		return nil, err
@@ -124,35 +122,6 @@ func serveOTLPMetrics(r *http.Request, isJSON bool, now time.Time, sink SeriesSi
 		return resp.MarshalJSON()
 	}
 	return resp.MarshalProto()
-}
-
-// otlpBody reads the body, gunzipping it when the sender compressed it; both sizes are
-// limited.
-func otlpBody(r *http.Request) ([]byte, error) {
-	body, err := ReadBody(r)
-	if err != nil {
-		return nil, err
-	}
-	switch enc := lower(r.Header.Get("Content-Encoding")); enc {
-	case "", "identity":
-		return body, nil
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			return nil, Errorf("decoding gzip body: %v", err)
-		}
-		out, err := io.ReadAll(io.LimitReader(zr, MaxDecodedBytes+1))
-		if err != nil {
-			return nil, Errorf("decoding gzip body: %v", err)
-		}
-		if len(out) > MaxDecodedBytes {
-			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,
-				Msg: fmt.Sprintf("decoded body exceeds %d bytes", MaxDecodedBytes)}
-		}
-		return out, nil
-	default:
-		return nil, unsupported(fmt.Sprintf("content encoding %q is not supported", enc))
-	}
 }
 
 // DecodeOTLPMetrics turns an OTLP ExportMetricsServiceRequest into series, one per data
