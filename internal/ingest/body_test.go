@@ -136,4 +136,3 @@ func TestGunzipWaitsForBudget(t *testing.T) {
 		t.Errorf("small body: %q %v; small bodies must not wait", out, err)
 	}
 }
-
