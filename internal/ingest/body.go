@@ -33,18 +33,19 @@ var decodeBudget = semaphore.NewWeighted(DecodeBudgetBytes)
 // budgetHold is one request's share of decodeBudget.
 type budgetHold struct{ held int64 }
 
-// grow makes the request's share at least n bytes. It gives back what it holds before
-// waiting for more, so that requests that grow never wait on each other in a cycle.
-func (h *budgetHold) grow(ctx context.Context, n int64) error {
-	n = min(n, DecodeBudgetBytes)
-	if n <= h.held || h.held == 0 && n <= smallDecodeBytes {
+// hold makes the request's share n bytes, waiting with ctx. It gives back what it held
+// first: a request never waits while holding a share, so requests cannot wait on each
+// other in a cycle. Buffers up to smallDecodeBytes need no share.
+func (h *budgetHold) hold(ctx context.Context, n int) error {
+	h.release()
+	if n <= smallDecodeBytes {
 		return nil
 	}
-	h.release()
-	if err := decodeBudget.Acquire(ctx, n); err != nil {
+	w := min(int64(n), DecodeBudgetBytes)
+	if err := decodeBudget.Acquire(ctx, w); err != nil {
 		return fmt.Errorf("waiting to decode the request body: %w", err)
 	}
-	h.held = n
+	h.held = w
 	return nil
 }
 
@@ -83,64 +84,107 @@ func readEncodedBody(r *http.Request, limit int) (body []byte, release func(), e
 	}
 }
 
-// gunzip decodes a gzip body into a buffer of at most limit bytes. The buffer starts at
-// the size the gzip trailer announces, so an honest body is read with one allocation and
-// a bomb that announces its size is refused before any work; a trailer that lies (or a
-// multi-member body) falls back to doubling, capped at the limit, never beyond it. A full
-// buffer is probed for one more byte before it grows, so the read stops at the limit.
+// gunzip decodes a gzip body into a buffer of exactly its decoded size, at most limit
+// bytes, allocated once. The size is the one the gzip trailer announces; a bomb that
+// announces its size is refused before any work. When the trailer lies (or the body has
+// several members) the body is decoded twice: once to count, discarding the output, then
+// into a buffer of the counted size. A bomb thus costs CPU but no memory, where reading
+// it into a growing buffer cost about twice the limit per request.
 func gunzip(ctx context.Context, body []byte, limit int, h *budgetHold) ([]byte, error) {
+	n, ok := gzipSize(body)
+	if ok && n > limit {
+		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,
+			Msg: fmt.Sprintf("gzip trailer announces a decoded body of %d bytes, above "+
+				"the limit of %d", n, limit)}
+	}
+	if ok {
+		out, fits, err := gunzipInto(ctx, body, n, h)
+		if err != nil || fits {
+			return out, err
+		}
+	}
+
+	n, err := gzipLen(body, limit)
+	if err != nil {
+		return nil, err
+	}
+	out, fits, err := gunzipInto(ctx, body, n, h)
+	if err == nil && !fits {
+		err = Errorf("decoding gzip body: decoded size changed between two reads")
+	}
+	return out, err
+}
+
+// gunzipInto decodes body into a buffer of n bytes held in h; fits is false when the
+// body decodes to more than n.
+func gunzipInto(ctx context.Context, body []byte, n int, h *budgetHold) (
+	out []byte, fits bool, err error) {
+	zr, err := gzipReader(body)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := h.hold(ctx, n); err != nil {
+		return nil, false, err
+	}
+	out = make([]byte, n)
+	if _, err := io.ReadFull(zr, out); err != nil {
+		return nil, false, gzipError(err)
+	}
+	var probe [1]byte
+	switch m, err := zr.Read(probe[:]); {
+	case m > 0:
+		return nil, false, nil
+	case errors.Is(err, io.EOF):
+		return out, true, nil
+	case err != nil:
+		return nil, false, gzipError(err)
+	}
+	// A read of nothing without EOF: settle it with a full read.
+	if _, err := io.ReadFull(zr, probe[:]); !errors.Is(err, io.EOF) {
+		return nil, false, gzipError(err)
+	}
+	return out, true, nil
+}
+
+// gzipLen is the decoded length of body, decoding and discarding it; above limit it is a
+// 413.
+func gzipLen(body []byte, limit int) (int, error) {
+	zr, err := gzipReader(body)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.CopyN(io.Discard, zr, int64(limit)+1)
+	if n > int64(limit) {
+		return 0, decodedTooLarge(limit)
+	}
+	if !errors.Is(err, io.EOF) {
+		return 0, gzipError(err)
+	}
+	return int(n), nil
+}
+
+// gzipReader opens body as gzip; a body that is not gzip is a 400 saying so.
+func gzipReader(body []byte) (*gzip.Reader, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(body))
 	if err != nil {
 		return nil, Errorf("decoding gzip body: Content-Encoding is gzip but the body "+
 			"is not: %v", err)
 	}
-	size := min(max(2*len(body), 4<<10), limit)
-	if n, ok := gzipSize(body); ok && n > limit {
-		return nil, decodedTooLarge(limit)
-	} else if ok {
-		size = n
-	}
-	if err := h.grow(ctx, int64(size)); err != nil {
-		return nil, err
-	}
-
-	buf := make([]byte, 0, size)
-	for {
-		if len(buf) == cap(buf) {
-			var probe [1]byte
-			n, err := io.ReadFull(zr, probe[:])
-			if n == 0 {
-				return gzipDone(buf, err)
-			}
-			if len(buf) >= limit {
-				return nil, decodedTooLarge(limit)
-			}
-			next := min(2*cap(buf), limit)
-			if err := h.grow(ctx, int64(cap(buf)+next)); err != nil {
-				return nil, err
-			}
-			buf = append(append(make([]byte, 0, next), buf...), probe[0])
-			continue
-		}
-		n, err := zr.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err != nil {
-			return gzipDone(buf, err)
-		}
-	}
+	return zr, nil
 }
 
-// gzipDone ends a decode on a read error: EOF is success, anything else corrupt input.
-func gzipDone(buf []byte, err error) ([]byte, error) {
-	if errors.Is(err, io.EOF) {
-		return buf, nil
+// gzipError is a 400 for a gzip stream that breaks off or fails its checksum.
+func gzipError(err error) error {
+	if err == nil || errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
 	}
-	return nil, Errorf("decoding gzip body: %v", err)
+	return Errorf("decoding gzip body: %v", err)
 }
 
 // gzipSize is the decoded size a gzip body's trailer announces (ISIZE, the size of the
 // last member modulo 2^32). The body decodes to at least that much, or fails its
-// checksum, so a size above the limit is refused without decoding.
+// checksum, so a size above the limit is refused without decoding. A truncated body whose
+// last four bytes read as a large size is refused that way too, with a 413, not a 400.
 func gzipSize(body []byte) (int, bool) {
 	const minGzip = 18 // 10-byte header, empty deflate, 8-byte trailer
 	if len(body) < minGzip {

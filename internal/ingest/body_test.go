@@ -83,32 +83,37 @@ func TestWebhookGzipBomb(t *testing.T) {
 	}
 }
 
-// TestGunzipBuffer checks the decode buffer: exact for an honest trailer, never above
-// the limit when the trailer lies (old and new buffer at most twice the limit while it
-// grows), and the budget given back afterwards.
+// TestGunzipBuffer checks the decode buffer: one allocation of the decoded size for an
+// honest trailer and for a multi-member body whose trailer tells only the last member,
+// nothing held for a bomb whose trailer lies, and the budget given back afterwards.
 func TestGunzipBuffer(t *testing.T) {
 	const limit = 4 << 20
 	data := bytes.Repeat([]byte("cerebro "), 300_000) // 2.4 MB, above smallDecodeBytes
-	body := gz(data)
 	h := &budgetHold{}
-	out, err := gunzip(context.Background(), body, limit, h)
-	if err != nil || !bytes.Equal(out, data) || cap(out) != len(data) {
-		t.Fatalf("honest trailer: len %d cap %d err %v, want len and cap %d", len(out),
-			cap(out), err, len(data))
+	for name, body := range map[string][]byte{
+		"honest":       gz(data),
+		"multi-member": append(gz(data[:1000]), gz(data[1000:])...),
+		"short last":   append(gz(data[:len(data)-10]), gz(data[len(data)-10:])...),
+	} {
+		out, err := gunzip(context.Background(), body, limit, h)
+		if err != nil || !bytes.Equal(out, data) || cap(out) != len(data) {
+			t.Errorf("%s: len %d cap %d err %v, want len and cap %d", name, len(out),
+				cap(out), err, len(data))
+		}
+		if h.held != int64(len(data)) {
+			t.Errorf("%s: held %d bytes, want %d", name, h.held, len(data))
+		}
+		h.release()
 	}
-	if h.held == 0 {
-		t.Error("a decode above smallDecodeBytes held no budget")
-	}
-	h.release()
 
-	liar := append([]byte(nil), gz(make([]byte, 3*limit))...)
+	liar := gz(make([]byte, 3*limit))
 	binary.LittleEndian.PutUint32(liar[len(liar)-4:], 10)
 	if _, err := gunzip(context.Background(), liar, limit, h); err == nil ||
 		!strings.Contains(err.Error(), "exceeds") {
 		t.Errorf("lying trailer: err %v, want too large", err)
 	}
-	if h.held > 2*limit {
-		t.Errorf("held %d bytes for a limit of %d", h.held, limit)
+	if h.held != 0 {
+		t.Errorf("a bomb held %d bytes", h.held)
 	}
 	h.release()
 	if !decodeBudget.TryAcquire(DecodeBudgetBytes) {
@@ -135,4 +140,38 @@ func TestGunzipWaitsForBudget(t *testing.T) {
 		h); err != nil || string(out) != `{"small":true}` {
 		t.Errorf("small body: %q %v; small bodies must not wait", out, err)
 	}
+}
+
+// TestGunzipCorrupt checks that broken gzip is a 400, never a 2xx or a 5xx.
+func TestGunzipCorrupt(t *testing.T) {
+	good := gz([]byte(`{"name":"x"}`))
+	flipped := append([]byte(nil), good...)
+	flipped[len(flipped)-6] ^= 0xff // the CRC
+	truncated := append(good[:len(good)-12:len(good)-12], good[len(good)-4:]...)
+	for name, body := range map[string][]byte{
+		"truncated": truncated, "bad checksum": flipped, "plain": []byte("{}"),
+	} {
+		_, err := gunzip(context.Background(), body, MaxBodyBytes, &budgetHold{})
+		if e, ok := err.(*Error); !ok || e.Status != http.StatusBadRequest {
+			t.Errorf("%s: err %v, want a 400", name, err)
+		}
+	}
+}
+
+func FuzzGunzip(f *testing.F) {
+	f.Add(gz([]byte(`{"a":1}`)))
+	f.Add(append(gz([]byte("a")), gz([]byte("b"))...))
+	f.Add([]byte("not gzip"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		const limit = 1 << 16
+		h := &budgetHold{}
+		out, err := gunzip(context.Background(), body, limit, h)
+		h.release()
+		if err == nil && len(out) > limit {
+			t.Fatalf("decoded %d bytes past the limit %d", len(out), limit)
+		}
+		if _, ok := err.(*Error); err != nil && !ok {
+			t.Fatalf("error %v is not an *Error", err)
+		}
+	})
 }
