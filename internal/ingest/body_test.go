@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/binary"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/snappy"
 )
 
 // TestWebhookContentEncoding checks every signal source against the encodings a sender
@@ -174,4 +177,25 @@ func FuzzGunzip(f *testing.F) {
 			t.Fatalf("error %v is not an *Error", err)
 		}
 	})
+}
+
+// TestSnappyWaitsForBudget checks that a large remote_write body counts against the
+// decode budget too: with the budget taken, a request gives up with its context.
+func TestSnappyWaitsForBudget(t *testing.T) {
+	if err := decodeBudget.Acquire(context.Background(), DecodeBudgetBytes); err != nil {
+		t.Fatal(err)
+	}
+	defer decodeBudget.Release(DecodeBudgetBytes)
+	body := snappy.Encode(nil, make([]byte, 2*smallDecodeBytes))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := httptest.NewRequest(http.MethodPost, "/api/v1/ingest/remote-write",
+		bytes.NewReader(body)).WithContext(ctx)
+	r.Header.Set("Content-Type", "application/x-protobuf")
+	r.Header.Set("Content-Encoding", "snappy")
+	w := httptest.NewRecorder()
+	RemoteWriteHandler(testGuard(), SourceConfig{}, &recordingSink{}).ServeHTTP(w, r)
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("code %d, want 503 while the budget is taken: %s", w.Code, w.Body)
+	}
 }

@@ -83,6 +83,14 @@ func decodeLokiRequest(r *http.Request, service string) ([]signal.LogLine, error
 	if mt == "application/json" {
 		return DecodeLokiJSON(body, service)
 	}
+	// The snappy-decoded size counts against the budget like a gzip body's.
+	if n, err := snappy.DecodedLen(body); err == nil && n <= MaxDecodedBytes {
+		h := &budgetHold{}
+		defer h.release()
+		if err := h.hold(r.Context(), n); err != nil {
+			return nil, err
+		}
+	}
 	return DecodeLokiProto(body, service)
 }
 

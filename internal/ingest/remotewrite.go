@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"hash/maphash"
 	"log/slog"
@@ -92,7 +93,9 @@ func (rw *remoteWrite) serve(r *http.Request) error {
 	d.cache = rw.cache
 	d.drops.notAfter = futureLimit(rw.g.now())
 
-	if err := d.decompress(body); err != nil {
+	h := &budgetHold{}
+	defer h.release()
+	if err := d.decompress(r.Context(), body, h); err != nil {
 		return err
 	}
 	if err := d.decode(); err != nil {
@@ -166,8 +169,9 @@ func (d *rwDecoder) release() {
 	rwDecoders.Put(d)
 }
 
-// decompress snappy-decodes body into the decoder's raw buffer.
-func (d *rwDecoder) decompress(body []byte) error {
+// decompress snappy-decodes body into the decoder's raw buffer. The decoded size counts
+// against DecodeBudgetBytes in h, like a gzip body's, until the caller releases h.
+func (d *rwDecoder) decompress(ctx context.Context, body []byte, h *budgetHold) error {
 	n, err := snappy.DecodedLen(body)
 	if err != nil {
 		return Errorf("decoding snappy body: %v", err)
@@ -175,6 +179,9 @@ func (d *rwDecoder) decompress(body []byte) error {
 	if n > MaxDecodedBytes {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,
 			Msg: fmt.Sprintf("decoded body of %d bytes exceeds %d", n, MaxDecodedBytes)}
+	}
+	if err := h.hold(ctx, n); err != nil {
+		return err
 	}
 	if cap(d.raw) < n {
 		d.raw = make([]byte, n)
