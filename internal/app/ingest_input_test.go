@@ -1,9 +1,12 @@
 package app
 
 import (
+	"bytes"
+	"compress/gzip"
 	"io"
 	"math"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,6 +14,8 @@ import (
 
 	"github.com/klauspost/compress/snappy"
 	"github.com/prometheus/prometheus/prompb"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
 
 // metricsText fetches the server's own /metrics.
@@ -72,5 +77,60 @@ func TestFutureSampleDoesNotBlindDetection(t *testing.T) {
 		`source="remote-write"} 2`
 	if !strings.Contains(m, want) {
 		t.Errorf("/metrics lacks %s", want)
+	}
+}
+
+// postEncoded posts body with a Content-Encoding header to the running server.
+func (s *server) postEncoded(t *testing.T, path, enc string, body []byte) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.base+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", enc)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestWebhookContentEncodingRoutes checks Content-Encoding through the real routes: a
+// gzipped Alertmanager delivery is taken, a plain one claiming gzip and one in another
+// encoding are refused and store nothing.
+func TestWebhookContentEncodingRoutes(t *testing.T) {
+	s := start(t, t.TempDir())
+	defer s.stop(t)
+	sample, err := os.ReadFile("testdata/payloads/alertmanager.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	_, _ = zw.Write(sample)
+	_ = zw.Close()
+
+	const path = "/api/v1/ingest/alertmanager"
+	for _, tc := range []struct {
+		enc  string
+		body []byte
+		code int
+	}{
+		{"gzip", sample, http.StatusBadRequest},
+		{"br", sample, http.StatusUnsupportedMediaType},
+		{"gzip", zipped.Bytes(), http.StatusAccepted},
+	} {
+		if code, msg := s.postEncoded(t, path, tc.enc, tc.body); code != tc.code {
+			t.Errorf("%s (%d bytes): %d %s, want %d", tc.enc, len(tc.body), code, msg,
+				tc.code)
+		}
+	}
+	var sigs struct{ Signals []signal.Signal }
+	s.get(t, "/api/v1/signals", &sigs)
+	if len(sigs.Signals) == 0 {
+		t.Error("the gzipped delivery stored nothing")
 	}
 }

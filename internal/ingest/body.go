@@ -91,6 +91,10 @@ func readEncodedBody(r *http.Request, limit int) (body []byte, release func(), e
 // into a buffer of the counted size. A bomb thus costs CPU but no memory, where reading
 // it into a growing buffer cost about twice the limit per request.
 func gunzip(ctx context.Context, body []byte, limit int, h *budgetHold) ([]byte, error) {
+	// The header first: the trailer of a body that is not gzip at all means nothing.
+	if _, err := gzipReader(body); err != nil {
+		return nil, err
+	}
 	n, ok := gzipSize(body)
 	if ok && n > limit {
 		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,

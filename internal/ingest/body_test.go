@@ -21,7 +21,8 @@ import (
 func TestWebhookContentEncoding(t *testing.T) {
 	for _, src := range Sources() {
 		t.Run(src.Name+"/claimed gzip", func(t *testing.T) {
-			w, sigs := post(t, src, SourceConfig{}, []byte(`{}`),
+			plain := []byte(`{"name":"a plain JSON body that claims to be gzip"}`)
+			w, sigs := post(t, src, SourceConfig{}, plain,
 				map[string]string{"Content-Encoding": "gzip"})
 			if w.Code != http.StatusBadRequest || len(sigs) != 0 ||
 				!strings.Contains(w.Body.String(), "Content-Encoding is gzip") {
