@@ -57,16 +57,22 @@ func (h *budgetHold) release() {
 	}
 }
 
-// readEncodedBody reads a size-limited body and undoes Content-Encoding: none or identity
-// as is, gzip decoded to at most limit bytes (413 beyond), anything else 415. A body that
-// claims gzip but is not gzip is a 400 saying so. The caller must call release once it no
-// longer uses the body: until then the body counts against DecodeBudgetBytes.
+// readEncodedBody reads a size-limited body and undoes its Content-Encoding
+// (decodeContent). The caller must call release once it no longer uses the body.
 func readEncodedBody(r *http.Request, limit int) (body []byte, release func(), err error) {
-	noop := func() {}
 	body, err = ReadBody(r)
 	if err != nil {
-		return nil, noop, err
+		return nil, func() {}, err
 	}
+	return decodeContent(r, body, limit)
+}
+
+// decodeContent undoes the Content-Encoding of a body read with ReadBody: none or
+// identity as is, gzip decoded to at most limit bytes (413 beyond), anything else 415. A
+// body that claims gzip but is not gzip is a 400 saying so. The caller must call release
+// once it no longer uses the body: until then the body counts against DecodeBudgetBytes.
+func decodeContent(r *http.Request, body []byte, limit int) ([]byte, func(), error) {
+	noop := func() {}
 	switch enc := lower(r.Header.Get("Content-Encoding")); enc {
 	case "", "identity":
 		return body, noop, nil

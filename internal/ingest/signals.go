@@ -8,23 +8,33 @@ import (
 
 // SignalHandler serves one signal source: read, authenticate, decode, validate, store.
 // Nothing is stored unless every signal of the request decodes and validates. A gzip
-// Content-Encoding is undone (to at most MaxBodyBytes); another encoding is a 415. The
+// Content-Encoding is undone (to at most MaxBodyBytes) once the request is authenticated;
+// signatures are checked over the body as sent. Another encoding is a 415. The
 // content type is not checked: AWS SNS posts its JSON as text/plain.
 func SignalHandler(g *Guard, src Source, cfg SourceConfig, sink SignalSink) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Webhook bodies are small JSON, so the decoded cap is the plain body's.
-		body, release, err := readEncodedBody(r, MaxBodyBytes)
+		body, err := ReadBody(r)
 		if err != nil {
 			g.Reject(w, src.Name, err)
 			return
 		}
-		defer release()
 		req := &Request{Header: r.Header, Query: r.URL.Query(), Body: body, Config: cfg,
 			Received: g.Now().UTC()}
 		if err := g.Check(src, req, r); err != nil {
 			g.Reject(w, src.Name, err)
 			return
 		}
+
+		// After the check, which signs the bytes as sent, so that no unauthenticated
+		// request makes the server inflate gzip. Webhook bodies are small JSON: the
+		// decoded cap is the plain body's.
+		body, release, err := decodeContent(r, body, MaxBodyBytes)
+		if err != nil {
+			g.Reject(w, src.Name, err)
+			return
+		}
+		defer release()
+		req.Body = body
 
 		sigs, err := src.Decode(req)
 		if err != nil {
