@@ -707,8 +707,8 @@ func (d *drops) add(r dropReason, n int) {
 
 // filterPoints drops, in place, the points detection cannot use and returns the kept ones.
 // A point must be finite, at a non-negative time not too far ahead (check) and strictly
-// after the previous kept point: the request is the only order ingest can see, and a detector fed the same time
-// twice would weigh it twice.
+// after the previous kept point: the request is the only order ingest can see, and a
+// detector fed the same time twice would weigh it twice.
 func (d *drops) filterPoints(pts []signal.Point) []signal.Point {
 	kept := pts[:0]
 	for _, p := range pts {
