@@ -53,7 +53,9 @@ var ddSeverities = map[string]signal.Severity{
 	"re-no data": signal.SeverityWarning,
 }
 
-var ddTitlePrefix = regexp.MustCompile(`^\s*\[([^\]]+)\]\s*`)
+// ddTitlePrefix matches one leading [..] group; an empty one ("[] Disk full", a template
+// variable that rendered as nothing) is taken off the name too.
+var ddTitlePrefix = regexp.MustCompile(`^\s*\[([^\]]*)\]\s*`)
 var ddMonitorLink = regexp.MustCompile(`/monitors/(\d+)`)
 
 // DecodeDatadog decodes a Datadog monitor webhook. With the recommended template, identity
@@ -69,13 +71,8 @@ func DecodeDatadog(req *Request) ([]signal.Signal, error) {
 	}
 	prefixes, name := ddSplitTitle(firstNonEmpty(m.AlertTitle, m.Title))
 	transition, scope := m.AlertTransition, m.AlertScope
-	for _, p := range prefixes {
-		word, group := ddTransitionPrefix(p)
-		if _, ok := ddTransitions[lower(word)]; ok {
-			transition = firstNonEmpty(transition, word)
-			scope = firstNonEmpty(scope, group)
-		}
-	}
+	word, group := ddTitleTransition(prefixes)
+	transition, scope = firstNonEmpty(transition, word), firstNonEmpty(scope, group)
 	fp, err := m.identity(name, scope)
 	if err != nil {
 		return nil, err
@@ -128,6 +125,29 @@ func (m ddMessage) identity(name, scope string) (string, error) {
 		named("scope", scope))
 }
 
+// ddTitleTransition picks the transition and group from the title prefixes: the first
+// known transition word, else the first prefix that is not a priority. An unknown word
+// is still returned so that raw_status shows an operator what Datadog sent (a renamed
+// or localised transition) while the status stays unknown.
+func ddTitleTransition(prefixes []string) (word, group string) {
+	var fallback [2]string
+	for _, p := range prefixes {
+		w, g := ddTransitionPrefix(p)
+		if _, ok := ddTransitions[lower(w)]; ok {
+			return w, g
+		}
+		if fallback[0] == "" && w != "" && !ddIsPriority(w) {
+			fallback = [2]string{w, g}
+		}
+	}
+	return fallback[0], fallback[1]
+}
+
+// ddIsPriority reports whether a title prefix is a monitor priority such as P2.
+func ddIsPriority(p string) bool {
+	return len(p) == 2 && (p[0] == 'P' || p[0] == 'p') && p[1] >= '1' && p[1] <= '5'
+}
+
 // ddTransitionPrefix splits a title prefix "Triggered on {host:a,env:b}" into the
 // transition and the group "host:a,env:b"; a prefix without " on " is all transition.
 func ddTransitionPrefix(p string) (string, string) {
@@ -165,7 +185,7 @@ func ddSplitTitle(title string) ([]string, string) {
 
 func ddSeverity(priority string, prefixes []string, transition string) signal.Severity {
 	for _, p := range append([]string{priority}, prefixes...) {
-		if len(p) == 2 && (p[0] == 'P' || p[0] == 'p') {
+		if ddIsPriority(p) {
 			return MapSeverity(p)
 		}
 	}

@@ -30,6 +30,9 @@ var lokiServiceLabels = []string{"service_name", "service", "app", "job"}
 //
 // The service is the first of the stream labels service_name, service, app and job, unless
 // cfg.Service overrides it. A level, severity or detected_level label sets the severity.
+// Entries stamped more than MaxFutureSkew ahead are dropped and counted in
+// cerebro_ingest_dropped_log_lines_total; a push in which every entry was is a 400, as
+// Loki itself refuses entries too far ahead.
 //
 // The protobuf messages are decoded by hand with protowire: the grafana/loki module that
 // defines them is AGPL and very heavy, and only two small messages are needed.
@@ -44,6 +47,12 @@ func LokiPushHandler(g *Guard, cfg SourceConfig, sink LogSink) http.Handler {
 		lines, err := decodeLokiRequest(r, cfg.Service)
 		if err != nil {
 			g.Reject(w, src.Name, err)
+			return
+		}
+		lines, future := dropFutureLines(src.Name, lines, g.now())
+		if future > 0 && len(lines) == 0 {
+			g.Reject(w, src.Name, Errorf("every entry was dropped: %d entries more than "+
+				"%s ahead of the server's clock", future, MaxFutureSkew))
 			return
 		}
 		if err := sink.AcceptLogs(r.Context(), lines); err != nil {
@@ -66,12 +75,21 @@ func decodeLokiRequest(r *http.Request, service string) ([]signal.LogLine, error
 			Msg: fmt.Sprintf("content type %q: want application/x-protobuf or "+
 				"application/json", ct)}
 	}
-	body, err := readLogBody(r)
+	body, release, err := readEncodedBody(r, MaxDecodedBytes)
 	if err != nil {
 		return nil, err
 	}
+	defer release() // the lines are copies: cleanLine and string conversions
 	if mt == "application/json" {
 		return DecodeLokiJSON(body, service)
+	}
+	// The snappy-decoded size counts against the budget like a gzip body's.
+	if n, err := snappy.DecodedLen(body); err == nil && n <= MaxDecodedBytes {
+		h := &budgetHold{}
+		defer h.release()
+		if err := h.hold(r.Context(), n); err != nil {
+			return nil, err
+		}
 	}
 	return DecodeLokiProto(body, service)
 }

@@ -63,6 +63,14 @@ func TestLokiPushHandler(t *testing.T) {
 			[]byte(`{"streams":[{"stream":{},"values":[["yesterday","x"]]}]}`), 400, 0, "",
 			"", ""},
 		{"wrong type", "text/plain", []byte(jsonBody), 415, 0, "", "", ""},
+		{"future entries dropped", "application/json", []byte(`{"streams":[{"stream":` +
+			`{"service_name":"web"},"values":[["9223372036854775807","late"],` +
+			`["1767323045000000006","GET /health 200"]]}]}`), 204, 1, "web",
+			"GET /health 200", ""},
+		{"only future entries", "application/json", []byte(`{"streams":[{"stream":{},` +
+			`"values":[["9223372036854775807","late"]]}]}`), 400, 0, "", "", ""},
+		{"future protobuf", "application/x-protobuf", snappy.Encode(nil,
+			lokiProto(`{app="api"}`, time.Now().Add(time.Hour), "x")), 400, 0, "", "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

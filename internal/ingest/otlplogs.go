@@ -1,10 +1,7 @@
 package ingest
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -35,7 +32,9 @@ const maxLogLabels = 32
 //
 // The service is the resource attribute service.name, else another service-like attribute
 // (signal.ServiceFromLabels), unless cfg.Service overrides it. Empty bodies are skipped,
-// invalid UTF-8 is replaced and lines are cut at MaxLogLineBytes.
+// invalid UTF-8 is replaced and lines are cut at MaxLogLineBytes. Records stamped more
+// than MaxFutureSkew ahead are dropped, counted in cerebro_ingest_dropped_log_lines_total
+// and reported in the response's partial_success (rejected_log_records, error_message).
 func OTLPLogsHandler(g *Guard, cfg SourceConfig, sink LogSink) http.Handler {
 	src := Source{Name: OTLPLogsSource}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -49,21 +48,23 @@ func OTLPLogsHandler(g *Guard, cfg SourceConfig, sink LogSink) http.Handler {
 			g.Reject(w, src.Name, err)
 			return
 		}
-		body, err := readLogBody(r)
+		body, release, err := readEncodedBody(r, MaxDecodedBytes)
 		if err != nil {
 			g.Reject(w, src.Name, err)
 			return
 		}
+		defer release()
 		lines, err := DecodeOTLPLogs(body, isJSON, cfg.Service)
 		if err != nil {
 			g.Reject(w, src.Name, err)
 			return
 		}
+		lines, future := dropFutureLines(src.Name, lines, g.now())
 		if err := sink.AcceptLogs(r.Context(), lines); err != nil {
 			g.Reject(w, src.Name, fmt.Errorf("accepting OTLP logs: %w", err))
 			return
 		}
-		writeOTLPResponse(w, isJSON)
+		writeOTLPResponse(w, isJSON, future)
 		g.Metrics.Requests.WithLabelValues(src.Name, "200").Inc()
 	})
 }
@@ -81,8 +82,16 @@ func otlpMediaType(ct string) (isJSON bool, err error) {
 			ct)}
 }
 
-func writeOTLPResponse(w http.ResponseWriter, isJSON bool) {
+// writeOTLPResponse answers 200 with an ExportLogsServiceResponse, reporting the records
+// dropped for being stamped in the future as a partial success.
+func writeOTLPResponse(w http.ResponseWriter, isJSON bool, future int) {
 	resp := plogotlp.NewExportResponse()
+	if future > 0 {
+		ps := resp.PartialSuccess()
+		ps.SetRejectedLogRecords(int64(future))
+		ps.SetErrorMessage(fmt.Sprintf("%d log records dropped, reason %s: more than %s "+
+			"ahead of the server's clock", future, dropFuture, MaxFutureSkew))
+	}
 	ct := "application/x-protobuf"
 	out, err := resp.MarshalProto()
 	if isJSON {
@@ -93,36 +102,6 @@ func writeOTLPResponse(w http.ResponseWriter, isJSON bool) {
 	w.WriteHeader(http.StatusOK)
 	if err == nil {
 		_, _ = w.Write(out)
-	}
-}
-
-// readLogBody reads a size-limited body and undoes gzip Content-Encoding, capping the
-// decoded size at MaxDecodedBytes so that a small bomb cannot exhaust memory.
-func readLogBody(r *http.Request) ([]byte, error) {
-	body, err := ReadBody(r)
-	if err != nil {
-		return nil, err
-	}
-	switch enc := lower(r.Header.Get("Content-Encoding")); enc {
-	case "", "identity":
-		return body, nil
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			return nil, Errorf("decoding gzip body: %v", err)
-		}
-		out, err := io.ReadAll(io.LimitReader(zr, MaxDecodedBytes+1))
-		if err != nil {
-			return nil, Errorf("decoding gzip body: %v", err)
-		}
-		if len(out) > MaxDecodedBytes {
-			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,
-				Msg: fmt.Sprintf("decoded body exceeds %d bytes", MaxDecodedBytes)}
-		}
-		return out, nil
-	default:
-		return nil, &Error{Status: http.StatusUnsupportedMediaType, Type: TypeUnsupported,
-			Msg: fmt.Sprintf("content encoding %q: want gzip or none", enc)}
 	}
 }
 

@@ -3,12 +3,15 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
@@ -147,4 +150,40 @@ func FuzzDecodeOTLPLogs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestOTLPLogsFuture checks that a record stamped far ahead is dropped and reported in
+// the partial success, while the rest of the request is delivered.
+func TestOTLPLogsFuture(t *testing.T) {
+	ld := plog.NewLogs()
+	recs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for _, ts := range []pcommon.Timestamp{math.MaxInt64,
+		pcommon.NewTimestampFromTime(time.Now().Add(time.Hour)),
+		pcommon.NewTimestampFromTime(time.Now())} {
+		rec := recs.AppendEmpty()
+		rec.Body().SetStr("line")
+		rec.SetTimestamp(ts)
+	}
+	body, err := plogotlp.NewExportRequestFromLogs(ld).MarshalProto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &logCapture{}
+	h := OTLPLogsHandler(testLogGuard(), SourceConfig{}, sink)
+	r := httptest.NewRequest(http.MethodPost, "/v1/logs", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-protobuf")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusOK || len(sink.lines) != 1 {
+		t.Fatalf("code %d, %d lines delivered; want 200 and 1", w.Code, len(sink.lines))
+	}
+	resp := plogotlp.NewExportResponse()
+	if err := resp.UnmarshalProto(w.Body.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	ps := resp.PartialSuccess()
+	if ps.RejectedLogRecords() != 2 || !strings.Contains(ps.ErrorMessage(), "future") {
+		t.Errorf("partial success %d %q, want 2 records rejected as in the future",
+			ps.RejectedLogRecords(), ps.ErrorMessage())
+	}
 }

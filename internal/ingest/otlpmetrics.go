@@ -1,12 +1,10 @@
 package ingest
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -46,7 +44,9 @@ var resourceLabels = map[string]string{
 // give NAME_count, NAME_sum and NAME{quantile="q"}. Bucket counts are not passed on:
 // detection watches rates and sums, and buckets would multiply series tenfold. Points
 // flagged "no recorded value" are dropped like staleness markers; NaN, ±Inf, missing
-// times and bad label sets are dropped and counted as in RemoteWriteHandler.
+// times, times more than MaxFutureSkew ahead and bad label sets are dropped and counted as
+// in RemoteWriteHandler, and reported in partial_success (rejected_data_points and
+// error_message) as the OTLP specification asks.
 //
 // Limits: errors are JSON bodies, not the google.rpc.Status the OTLP spec asks for.
 func OTLPMetricsHandler(g *Guard, cfg SourceConfig, sink SeriesSink) http.Handler {
@@ -63,7 +63,7 @@ func OTLPMetricsHandler(g *Guard, cfg SourceConfig, sink SeriesSink) http.Handle
 			g.Reject(w, src.Name, err)
 			return
 		}
-		resp, err := serveOTLPMetrics(r, isJSON, sink, logs)
+		resp, err := serveOTLPMetrics(r, isJSON, g.now(), sink, logs)
 		if err != nil {
 			g.Reject(w, src.Name, err)
 			return
@@ -92,13 +92,14 @@ func otlpEncoding(ct string) (isJSON bool, err error) {
 
 // serveOTLPMetrics decodes one request, hands its series to the sink and returns the
 // encoded response.
-func serveOTLPMetrics(r *http.Request, isJSON bool, sink SeriesSink, logs *dropLog) (
-	[]byte, error) {
-	body, err := otlpBody(r)
+func serveOTLPMetrics(r *http.Request, isJSON bool, now time.Time, sink SeriesSink,
+	logs *dropLog) ([]byte, error) {
+	body, release, err := readEncodedBody(r, MaxDecodedBytes)
 	if err != nil {
 		return nil, err
 	}
-	series, d, err := DecodeOTLPMetrics(body, isJSON)
+	defer release()
+	series, d, err := DecodeOTLPMetrics(body, isJSON, now)
 	if err != nil {
 		return nil, err
 	}
@@ -123,38 +124,11 @@ func serveOTLPMetrics(r *http.Request, isJSON bool, sink SeriesSink, logs *dropL
 	return resp.MarshalProto()
 }
 
-// otlpBody reads the body, gunzipping it when the sender compressed it; both sizes are
-// limited.
-func otlpBody(r *http.Request) ([]byte, error) {
-	body, err := ReadBody(r)
-	if err != nil {
-		return nil, err
-	}
-	switch enc := lower(r.Header.Get("Content-Encoding")); enc {
-	case "", "identity":
-		return body, nil
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			return nil, Errorf("decoding gzip body: %v", err)
-		}
-		out, err := io.ReadAll(io.LimitReader(zr, MaxDecodedBytes+1))
-		if err != nil {
-			return nil, Errorf("decoding gzip body: %v", err)
-		}
-		if len(out) > MaxDecodedBytes {
-			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,
-				Msg: fmt.Sprintf("decoded body exceeds %d bytes", MaxDecodedBytes)}
-		}
-		return out, nil
-	default:
-		return nil, unsupported(fmt.Sprintf("content encoding %q is not supported", enc))
-	}
-}
-
 // DecodeOTLPMetrics turns an OTLP ExportMetricsServiceRequest into series, one per data
-// point and derived value, and reports what it dropped.
-func DecodeOTLPMetrics(body []byte, isJSON bool) ([]signal.Series, *drops, error) {
+// point and derived value, and reports what it dropped. Points more than MaxFutureSkew
+// after now are dropped; a zero now sets no limit.
+func DecodeOTLPMetrics(body []byte, isJSON bool, now time.Time) ([]signal.Series, *drops,
+	error) {
 	req := pmetricotlp.NewExportRequest()
 	var err error
 	if isJSON {
@@ -166,6 +140,9 @@ func DecodeOTLPMetrics(body []byte, isJSON bool) ([]signal.Series, *drops, error
 		return nil, nil, Errorf("decoding OTLP metrics request: %v", err)
 	}
 	c := &otlpConverter{drops: &drops{}}
+	if !now.IsZero() {
+		c.drops.notAfter = futureLimit(now)
+	}
 	rms := req.Metrics().ResourceMetrics()
 	for i := range rms.Len() {
 		rm := rms.At(i)
@@ -304,12 +281,18 @@ func (c *otlpConverter) add(name string, attrs pcommon.Map, ts pcommon.Timestamp
 		c.drops.add(bad, 1)
 		return
 	}
-	p := signal.Point{T: int64(ts) / 1e6, V: v}
-	if r := pointReason(p); r != keep {
+	p := signal.Point{T: otlpMillis(ts), V: v}
+	if r := c.drops.check(p); r != keep {
 		c.drops.add(r, 1)
 		return
 	}
 	c.series = append(c.series, signal.Series{Labels: ls, Points: []signal.Point{p}})
+}
+
+// otlpMillis converts OTLP's unsigned nanoseconds to Unix milliseconds. Values past
+// int64 are kept positive (and so later refused as in the future), not wrapped negative.
+func otlpMillis(ts pcommon.Timestamp) int64 {
+	return int64(uint64(ts) / 1e6)
 }
 
 // promName replaces the characters a Prometheus metric or label name may not hold with

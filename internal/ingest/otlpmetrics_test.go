@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -136,11 +138,20 @@ func TestOTLPMetricsBadInput(t *testing.T) {
 		code     int
 		kept     int
 		rejected int64
+		reason   string // in the partial success message
 	}{
 		{name: "good", body: gaugeRequest(t, ns, 1), code: 200, kept: 1},
 		{name: "bad values partially rejected", code: 200, kept: 1, rejected: 2,
 			body: gaugeRequest(t, ns, math.NaN(), math.Inf(1), 4)},
 		{name: "no timestamp", body: gaugeRequest(t, 0, 1), code: 200, rejected: 1},
+		{name: "int64 max timestamp", body: gaugeRequest(t, math.MaxInt64, 1), code: 200,
+			rejected: 1, reason: "future_timestamp"},
+		{name: "uint64 max timestamp", body: gaugeRequest(t, math.MaxUint64, 1), code: 200,
+			rejected: 1, reason: "future_timestamp"},
+		{name: "an hour ahead", code: 200, rejected: 1, reason: "future_timestamp",
+			body: gaugeRequest(t, pcommon.NewTimestampFromTime(time.Now().Add(time.Hour)), 1)},
+		{name: "a minute ahead", code: 200, kept: 1,
+			body: gaugeRequest(t, pcommon.NewTimestampFromTime(time.Now().Add(time.Minute)), 1)},
 		{name: "not protobuf", body: []byte{0x0a, 0xff, 0xff}, code: 400},
 		{name: "not json", body: []byte("{"), ct: "application/json", code: 400},
 		{name: "text", body: []byte("x"), ct: "text/plain", code: 415},
@@ -170,6 +181,9 @@ func TestOTLPMetricsBadInput(t *testing.T) {
 			}
 			if got := resp.PartialSuccess().RejectedDataPoints(); got != tc.rejected {
 				t.Errorf("rejected = %d, want %d", got, tc.rejected)
+			}
+			if msg := resp.PartialSuccess().ErrorMessage(); !strings.Contains(msg, tc.reason) {
+				t.Errorf("partial success message %q does not name %s", msg, tc.reason)
 			}
 		})
 	}
@@ -205,7 +219,7 @@ func FuzzOTLPMetricsDecode(f *testing.F) {
 	f.Add([]byte(`{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"x",`+
 		`"gauge":{"dataPoints":[{"asDouble":"NaN","timeUnixNano":"1"}]}}]}]}]}`), true)
 	f.Fuzz(func(t *testing.T, body []byte, isJSON bool) {
-		series, _, err := DecodeOTLPMetrics(body, isJSON)
+		series, _, err := DecodeOTLPMetrics(body, isJSON, time.Now())
 		if err != nil {
 			return
 		}

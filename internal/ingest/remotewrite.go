@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"hash/maphash"
 	"log/slog"
@@ -40,7 +41,8 @@ const remoteWriteContentType = "application/x-protobuf"
 //
 // Samples that cannot feed detection are dropped and counted by reason in
 // cerebro_ingest_dropped_samples_total (see SeriesCollectors): staleness markers, other
-// NaN, ±Inf, negative timestamps, samples not after the previous one of the same series in
+// NaN, ±Inf, negative timestamps, timestamps more than MaxFutureSkew ahead of the server's
+// clock, samples not after the previous one of the same series in
 // the request, native histograms, and every sample of a series whose labels break the
 // rules of checkLabels. The rest of the request is accepted. A request in which every
 // sample was dropped for being invalid (staleness markers are valid) answers 400 naming
@@ -89,8 +91,11 @@ func (rw *remoteWrite) serve(r *http.Request) error {
 	d := rwDecoders.Get().(*rwDecoder)
 	defer d.release()
 	d.cache = rw.cache
+	d.drops.notAfter = futureLimit(rw.g.now())
 
-	if err := d.decompress(body); err != nil {
+	h := &budgetHold{}
+	defer h.release()
+	if err := d.decompress(r.Context(), body, h); err != nil {
 		return err
 	}
 	if err := d.decode(); err != nil {
@@ -164,8 +169,9 @@ func (d *rwDecoder) release() {
 	rwDecoders.Put(d)
 }
 
-// decompress snappy-decodes body into the decoder's raw buffer.
-func (d *rwDecoder) decompress(body []byte) error {
+// decompress snappy-decodes body into the decoder's raw buffer. The decoded size counts
+// against DecodeBudgetBytes in h, like a gzip body's, until the caller releases h.
+func (d *rwDecoder) decompress(ctx context.Context, body []byte, h *budgetHold) error {
 	n, err := snappy.DecodedLen(body)
 	if err != nil {
 		return Errorf("decoding snappy body: %v", err)
@@ -173,6 +179,9 @@ func (d *rwDecoder) decompress(body []byte) error {
 	if n > MaxDecodedBytes {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,
 			Msg: fmt.Sprintf("decoded body of %d bytes exceeds %d", n, MaxDecodedBytes)}
+	}
+	if err := h.hold(ctx, n); err != nil {
+		return err
 	}
 	if cap(d.raw) < n {
 		d.raw = make([]byte, n)
@@ -639,6 +648,7 @@ const (
 	dropNoName
 	dropUnsupported
 	dropNoTime
+	dropFuture
 	numDropReasons
 )
 
@@ -646,7 +656,7 @@ const (
 var dropNames = [numDropReasons]string{
 	"", "stale_marker", "native_histogram", "nan", "inf", "negative_timestamp",
 	"out_of_order", "duplicate_timestamp", "invalid_label", "label_limit",
-	"no_metric_name", "unsupported_type", "no_timestamp",
+	"no_metric_name", "unsupported_type", "no_timestamp", "future_timestamp",
 }
 
 // String returns the metric label value of the reason.
@@ -663,6 +673,27 @@ type drops struct {
 	n       [numDropReasons]int
 	first   dropReason // first invalid reason seen
 	invalid int
+	// notAfter is the latest sample time kept, in Unix milliseconds (futureLimit); zero
+	// means no limit, for decoding outside a handler.
+	notAfter int64
+}
+
+// futureLimit is the latest sample time in Unix milliseconds that a request handled at
+// now may carry: MaxFutureSkew ahead.
+func futureLimit(now time.Time) int64 {
+	return now.Add(MaxFutureSkew).UnixMilli()
+}
+
+// check is pointReason plus the request's future limit. A sample far ahead must go
+// before the order check: kept, it would make every real sample after it out of order.
+func (d *drops) check(p signal.Point) dropReason {
+	if r := pointReason(p); r != keep {
+		return r
+	}
+	if d.notAfter != 0 && p.T > d.notAfter {
+		return dropFuture
+	}
+	return keep
 }
 
 func (d *drops) add(r dropReason, n int) {
@@ -679,13 +710,13 @@ func (d *drops) add(r dropReason, n int) {
 }
 
 // filterPoints drops, in place, the points detection cannot use and returns the kept ones.
-// A point must be finite, at a non-negative time and strictly after the previous kept
-// point: the request is the only order ingest can see, and a detector fed the same time
-// twice would weigh it twice.
+// A point must be finite, at a non-negative time not too far ahead (check) and strictly
+// after the previous kept point: the request is the only order ingest can see, and a
+// detector fed the same time twice would weigh it twice.
 func (d *drops) filterPoints(pts []signal.Point) []signal.Point {
 	kept := pts[:0]
 	for _, p := range pts {
-		r := pointReason(p)
+		r := d.check(p)
 		if r == keep && len(kept) > 0 {
 			if last := kept[len(kept)-1].T; p.T == last {
 				r = dropDuplicate
@@ -779,8 +810,9 @@ func countAccepted(source string, series []signal.Series) {
 // signatures take no registerer, so the collectors are package-level and registered by
 // the caller through SeriesCollectors.
 var seriesMetrics = struct {
-	samples *prometheus.CounterVec
-	dropped *prometheus.CounterVec
+	samples      *prometheus.CounterVec
+	dropped      *prometheus.CounterVec
+	droppedLines *prometheus.CounterVec
 }{
 	samples: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cerebro_ingest_samples_total",
@@ -790,12 +822,17 @@ var seriesMetrics = struct {
 		Name: "cerebro_ingest_dropped_samples_total",
 		Help: "Metric samples dropped at ingest, by source and reason.",
 	}, []string{"source", "reason"}),
+	droppedLines: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cerebro_ingest_dropped_log_lines_total",
+		Help: "Log lines dropped at ingest, by source and reason.",
+	}, []string{"source", "reason"}),
 }
 
-// SeriesCollectors returns the metrics of the remote_write and OTLP metrics routes, for
-// registration once per process.
+// SeriesCollectors returns the sample and log line counters of the remote_write, OTLP
+// and Loki routes, for registration once per process.
 func SeriesCollectors() []prometheus.Collector {
-	return []prometheus.Collector{seriesMetrics.samples, seriesMetrics.dropped}
+	return []prometheus.Collector{seriesMetrics.samples, seriesMetrics.dropped,
+		seriesMetrics.droppedLines}
 }
 
 // Bounds of a route's label cache: about 100 MiB of strings and, for a typical label set,

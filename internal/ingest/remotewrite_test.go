@@ -141,6 +141,25 @@ func TestRemoteWriteSamples(t *testing.T) {
 		drops: map[string]float64{"nan": 1, "inf": 2, "negative_timestamp": 1,
 			"duplicate_timestamp": 1, "out_of_order": 1},
 	}, {
+		// Kept, a sample far ahead made every real sample after it out of order, here
+		// and in the detector, which saw the series' latest time as the year 33658.
+		name: "future timestamps dropped before the order check",
+		series: []prompb.TimeSeries{ts([]prompb.Sample{
+			smp(1, 1_000_000_000_000_000), smp(1, math.MaxInt64), smp(2, 10), smp(3, 11),
+			smp(4, time.Now().Add(MaxFutureSkew+time.Minute).UnixMilli()),
+		}, "__name__", "m_fut", "job", "x")},
+		code: 204,
+		want: []signal.Series{{Labels: lbl("__name__", "m_fut", "job", "x"),
+			Points: pts(10, 2, 11, 3)}},
+		drops: map[string]float64{"future_timestamp": 3},
+	}, {
+		name: "only future timestamps is a 400",
+		series: []prompb.TimeSeries{
+			ts([]prompb.Sample{smp(1, 1_000_000_000_000_000)}, "__name__", "m_fut"),
+		},
+		code:  400,
+		drops: map[string]float64{"future_timestamp": 1},
+	}, {
 		name: "bad label sets dropped, others kept",
 		series: []prompb.TimeSeries{
 			ts([]prompb.Sample{smp(1, 1)}, "__name__", "a", "", "v"),

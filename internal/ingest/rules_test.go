@@ -855,3 +855,37 @@ func fillDollarVars(t *testing.T, tmpl string, vars map[string]string) []byte {
 	}
 	return []byte(out)
 }
+
+// TestDatadogUnknownTransition checks that a title prefix that is no known transition is
+// kept as the raw status, so an operator sees what Datadog sent, and that an empty prefix
+// is taken off the name like any other.
+func TestDatadogUnknownTransition(t *testing.T) {
+	tests := []struct {
+		title, raw, name string
+		status           signal.Status
+	}{
+		{"[Bogus] High tracking", "Bogus", "High tracking", signal.StatusUnknown},
+		{"[P2] [Bogus on {host:a}] High tracking", "Bogus", "High tracking",
+			signal.StatusUnknown},
+		{"[] High tracking", "", "High tracking", signal.StatusUnknown},
+		{"[P1] [] [Triggered] High tracking", "Triggered", "High tracking",
+			signal.StatusFiring},
+		{"[Bogus] [Recovered] High tracking", "Recovered", "High tracking",
+			signal.StatusResolved},
+	}
+	for _, tt := range tests {
+		t.Run(tt.title, func(t *testing.T) {
+			body, _ := json.Marshal(map[string]string{"id": "1", "title": tt.title,
+				"last_updated": "1714557600000"})
+			sigs, err := DecodeDatadog(&Request{Body: body, Received: srcNow})
+			if err != nil || len(sigs) != 1 {
+				t.Fatalf("%d signals, %v", len(sigs), err)
+			}
+			s := sigs[0]
+			if s.RawStatus != tt.raw || s.Name != tt.name || s.Status != tt.status {
+				t.Errorf("got raw_status %q name %q status %s, want %q %q %s", s.RawStatus,
+					s.Name, s.Status, tt.raw, tt.name, tt.status)
+			}
+		})
+	}
+}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -210,5 +212,63 @@ func TestEveryFixtureHasACase(t *testing.T) {
 		if !used[filepath.Base(f)] {
 			t.Errorf("fixture %s is in no case of cases.json", filepath.Base(f))
 		}
+	}
+}
+
+// TestSignalTimeRange posts times no real event has, which once stored overflowed
+// UnixNano (an incident shown in 1829) or sorted after every real time, to each kind of
+// source: every one must be a 400 naming the field and store nothing.
+func TestSignalTimeRange(t *testing.T) {
+	am := `{"version":"4","alerts":[{"status":"firing","labels":{"alertname":"a"},` +
+		`"startsAt":%q,"endsAt":%q}]}`
+	tests := []struct {
+		source, body, field string // field "" means accepted
+	}{
+		{"events", `{"name":"x","starts_at":"2999-01-01T00:00:00Z"}`, "starts_at"},
+		{"events", `{"name":"x","starts_at":"9999-12-31T23:59:59Z"}`, "starts_at"},
+		{"events", `{"name":"x","starts_at":"0000-01-01T00:00:00Z"}`, "starts_at"},
+		{"events", `{"name":"x","time":"1969-12-31T23:59:59Z"}`, "starts_at"},
+		{"events", `{"name":"x","starts_at":"2030-01-02T03:20:00Z"}`, "starts_at"},
+		{"events", `{"name":"x","starts_at":"2030-01-02T03:10:00Z"}`, ""},
+		{"events", `{"name":"x","starts_at":"2030-01-01T00:00:00Z",` +
+			`"ends_at":"2999-01-01T00:00:00Z"}`, "ends_at"},
+		{"alertmanager", fmt.Sprintf(am, "2999-01-01T00:00:00Z", "0001-01-01T00:00:00Z"),
+			"starts_at"},
+		{"alertmanager", fmt.Sprintf(am, "0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z"),
+			"starts_at"},
+		{"alertmanager", fmt.Sprintf(am, "2030-01-02T03:00:00Z", "9999-12-31T00:00:00Z"),
+			"ends_at"},
+		{"alertmanager", fmt.Sprintf(am, "2030-01-02T03:00:00Z", "2030-01-02T04:00:00Z"),
+			""},
+		{"alertmanager", fmt.Sprintf(am, "2030-01-02T03:00:00Z", "0001-01-01T00:00:00Z"),
+			""},
+		{"gcp-monitoring", `{"incident":{"incident_id":"i","state":"open",` +
+			`"started_at":-1}}`, "incident.started_at"},
+		{"gcp-monitoring", `{"incident":{"incident_id":"i","state":"open",` +
+			`"started_at":0}}`, "incident.started_at"},
+		{"opsgenie", `{"action":"Create","alert":{"alertId":"a","createdAt":-5}}`,
+			"alert.createdAt"},
+		{"grafana", `{"alerts":[{"status":"firing","labels":{"alertname":"a"},` +
+			`"startsAt":"2999-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z"}]}`,
+			"startsAt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.source+"/"+tt.body, func(t *testing.T) {
+			w, sigs := post(t, sourceByName(t, tt.source), SourceConfig{},
+				[]byte(tt.body), nil)
+			if tt.field == "" {
+				if w.Code != http.StatusAccepted {
+					t.Fatalf("code %d, want 202: %s", w.Code, w.Body)
+				}
+				return
+			}
+			if w.Code != http.StatusBadRequest || len(sigs) != 0 {
+				t.Fatalf("code %d with %d signals stored, want 400 and none: %s", w.Code,
+					len(sigs), w.Body)
+			}
+			if !strings.Contains(w.Body.String(), "field "+tt.field+":") {
+				t.Errorf("message %s does not name the field %s", w.Body, tt.field)
+			}
+		})
 	}
 }

@@ -53,7 +53,20 @@ const (
 // microseconds or nanoseconds (also as strings), and zone-less local times, which are read
 // in loc (UTC when loc is nil). An empty string gives the zero time and no error; anything
 // else that does not parse is an error naming the field.
+//
+// A time outside the range of checkTimeRange is an error too, but the zero time
+// (0001-01-01T00:00:00Z, Go's "unset" that Grafana and Alertmanager send) gives the zero
+// time and no error.
 func ParseTime(field, v string, loc *time.Location) (time.Time, error) {
+	t, err := parseTime(field, v, loc)
+	if err != nil || t.IsZero() {
+		return time.Time{}, err
+	}
+	return t, checkTimeRange(field, t)
+}
+
+// parseTime is ParseTime without the range check.
+func parseTime(field, v string, loc *time.Location) (time.Time, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return time.Time{}, nil

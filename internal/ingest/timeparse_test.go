@@ -81,6 +81,29 @@ func TestParseTimeErrorsNameTheField(t *testing.T) {
 	}
 }
 
+// TestParseTimeRange checks that times no source can mean are refused by name, since
+// stored they overflowed UnixNano, while Go's zero time stays "unset".
+func TestParseTimeRange(t *testing.T) {
+	for _, in := range []string{"0", "-1", "-5", "0000-01-01T00:00:00Z",
+		"1969-12-31T23:59:59Z", "2200-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+		"99999999999"} {
+		_, err := ParseTime("incident.started_at", in, nil)
+		if err == nil || !strings.Contains(err.Error(), "field incident.started_at:") {
+			t.Errorf("%q: err %v, want a range error naming the field", in, err)
+		}
+	}
+	for _, in := range []string{"0001-01-01T00:00:00Z", "1970-01-01T00:00:01Z",
+		"2199-12-31T23:59:59Z"} {
+		got, err := ParseTime("f", in, nil)
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+		}
+		if in == "0001-01-01T00:00:00Z" && !got.IsZero() {
+			t.Errorf("%q: got %v, want the zero time (unset)", in, got)
+		}
+	}
+}
+
 func TestParseTimeJSON(t *testing.T) {
 	cases := []struct {
 		raw     string
