@@ -50,14 +50,24 @@ func (s *server) stop(t *testing.T) {
 
 func (s *server) post(t *testing.T, path, ctype string, body []byte) (int, string) {
 	t.Helper()
+	hdr := map[string]string{"Content-Type": ctype}
+	if strings.HasSuffix(path, "remote-write") {
+		hdr["Content-Encoding"] = "snappy"
+		hdr["X-Prometheus-Remote-Write-Version"] = "0.1.0"
+	}
+	return s.postWith(t, path, hdr, body)
+}
+
+// postWith posts body with the given headers and returns the status and the body.
+func (s *server) postWith(t *testing.T, path string, hdr map[string]string,
+	body []byte) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, s.base+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", ctype)
-	if strings.HasSuffix(path, "remote-write") {
-		req.Header.Set("Content-Encoding", "snappy")
-		req.Header.Set("X-Prometheus-Remote-Write-Version", "0.1.0")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -80,22 +80,11 @@ func TestFutureSampleDoesNotBlindDetection(t *testing.T) {
 	}
 }
 
-// postEncoded posts body with a Content-Encoding header to the running server.
+// postEncoded posts a JSON body with a Content-Encoding header to the running server.
 func (s *server) postEncoded(t *testing.T, path, enc string, body []byte) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.base+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Content-Encoding", enc)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return s.postWith(t, path, map[string]string{"Content-Type": "application/json",
+		"Content-Encoding": enc}, body)
 }
 
 // TestWebhookContentEncodingRoutes checks Content-Encoding through the real routes: a
