@@ -9,7 +9,7 @@ import (
 	"math"
 )
 
-// The snapshot format, version 3, little-endian:
+// The snapshot format, version 4, little-endian:
 //
 //	magic "CDETSNAP", version u32, chunk count u32,
 //	then per chunk: series count u32, then per series: label hash u64 and the fixed-size
@@ -19,7 +19,7 @@ import (
 // the current config on the series' next sample, so a config change applies at once.
 const (
 	snapMagic   = "CDETSNAP"
-	snapVersion = 3
+	snapVersion = 4
 )
 
 var errSnapshot = errors.New("invalid detect snapshot")
@@ -91,6 +91,7 @@ func (st *series) visitFields(v fieldVisitor) {
 		v.f32(f)
 	}
 	v.flag(&w.on)
+	visitShape(v, &s.shape)
 	for i := range d.recur.tod {
 		v.u16(&d.recur.tod[i])
 		v.u16(&d.recur.day[i])
@@ -287,4 +288,24 @@ func (e *Engine) put(h uint64, st *series) {
 	}
 	sh.series[h] = st
 	sh.maxT = max(sh.maxT, st.det.lastT)
+}
+
+// visitShape visits the week shape; its bytes travel as uint16, the smallest field kind.
+func visitShape(v fieldVisitor, w *weekShape) {
+	for i := range w.bins {
+		bin := uint16(w.bins[i])
+		v.u16(&bin)
+		w.bins[i] = bf16(bin)
+		wk := uint16(w.weeks[i])
+		v.u16(&wk)
+		w.weeks[i] = uint8(wk)
+	}
+	cur := uint16(w.cur + 1)
+	v.u16(&cur)
+	w.cur = int8(cur) - 1
+	v.u16(&w.n)
+	v.f32(&w.sum)
+	v.f32(&w.errOff)
+	v.f32(&w.errOn)
+	v.flag(&w.on)
 }
