@@ -46,6 +46,7 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.u16(&d.gated)
 	v.f32(&d.short)
 	v.f32(&d.vshort)
+	v.f32(&d.vslow)
 	v.f32(&d.supp)
 	v.f32(&d.quantum)
 	v.f32(&d.rho)
@@ -60,7 +61,7 @@ func (st *series) visitFields(v fieldVisitor) {
 		v.f32(&f)
 		*r = record(f)
 	}
-	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.dens.tail} {
+	for _, t := range d.tails() {
 		v.f32(&t.q)
 		v.f32(&t.e)
 		v.f32(&t.xi)

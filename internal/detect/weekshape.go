@@ -31,11 +31,11 @@ type weekShape struct {
 	bins   [shapeBlocks]bf16
 	weeks  [shapeBlocks]uint8 // passes each block has learned from, saturating
 	cur    int8               // block of the pass being summed, -1 before any
-	n      uint16             // samples in the current pass
-	sum    float32            // and the sum of their residuals
-	errOff float32            // recent squared residual without the shape
-	errOn  float32            // and with it
 	on     bool
+	n      uint16  // samples in the current pass
+	sum    float32 // and the sum of their residuals
+	errOff float32 // recent squared residual without the shape
+	errOn  float32 // and with it
 }
 
 // newWeekShape returns a shape that has seen nothing.
