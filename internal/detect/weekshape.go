@@ -64,8 +64,10 @@ func (w *weekShape) learn(p spos, x, wk, spread, dtSec float64, start int64) {
 	if w.weeks[b] > 0 {
 		r = max(old-shapeClip*spread, min(old+shapeClip*spread, x))
 	}
-	w.sum += float32(r)
-	w.n = min(w.n+1, 65535)
+	if w.n < 65535 { // a pass of more samples learns from its first 65535
+		w.sum += float32(r)
+		w.n++
+	}
 
 	// The comparison starts once the block has two weeks behind it: a block that has
 	// seen one pass predicts little, and would make every shape look useless. Its memory
