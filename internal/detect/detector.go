@@ -18,6 +18,7 @@ const (
 	alphaScale = 0.02   // adaptation of the spread
 	alphaShort = 0.2    // the short window of the level-shift statistic
 	alphaVar   = 0.1    // the short window of the variance statistic
+	alphaSlow  = 0.07   // and its slower window, for spreads that widen gradually
 	alphaRho   = 0.02   // adaptation of the residuals' autocorrelation (see persistence)
 	youngN     = 300.0  // samples over which the persistence correction fades out
 	clipZ      = 3.0    // residuals beyond this move the baseline no further
@@ -37,6 +38,7 @@ const (
 var (
 	levNorm        = math.Sqrt(alphaShort / (2 - alphaShort)) // sd of the short mean
 	varNorm        = math.Sqrt(2 * alphaVar / (2 - alphaVar)) // sd of the short variance
+	slowNorm       = math.Sqrt(2 * alphaSlow / (2 - alphaSlow))
 	suppDecay      = math.Exp2(-1 / suppressHL)
 	inflationFloor = 1 + 2/math.Sqrt(2/alphaMin)
 )
@@ -55,16 +57,22 @@ type Result struct {
 }
 
 // Detector is the streaming detector of one gauge series: a robust baseline (level,
-// spread and, once it helps, a daily profile) and five detectors — spike, level shift,
-// variance change and spike rate over its residuals, each scored against a tail learned
-// on the series itself, and gap over its sampling interval — combined by taking the most
-// surprising.
+// spread and, once they help, daily and weekly profiles) and five detectors — spike,
+// level shift, variance change (over a short and a slower window) and spike rate over its
+// residuals, each scored against a tail learned on the series itself, and gap over its
+// sampling interval — combined by taking the most surprising.
+//
+// The slower variance window is there for spreads that widen gradually: the spread itself
+// learns within about 50 samples, and a ten-sample mean of z² against it sees only the
+// first part of such a change; one of about 14 samples sees more of it before the spread
+// has caught up. It does not replace the short one, which a sudden change of spread
+// must reach within a few samples.
 //
 // The zero value is not ready; use NewDetector. A Detector is not safe for concurrent use.
 type Detector struct {
 	n       uint32
-	lastT   int64   // Unix ms of the last accepted sample
 	dt      float32 // typical interval, seconds
+	lastT   int64   // Unix ms of the last accepted sample
 	level   float64 // robust mean of the deseasonalized value
 	mad     float64 // robust mean absolute deviation of the residual
 	fast    float64 // fast mean of the value, for accepting level shifts
@@ -72,6 +80,7 @@ type Detector struct {
 	gated   uint16  // consecutive samples kept from teaching the baseline
 	short   float32 // short mean of the standardized residual
 	vshort  float32 // short mean of the squared standardized residual
+	vslow   float32 // and its slower mean
 	supp    float32 // onset suppression level
 	quantum float32 // smallest non-zero change seen: the value's resolution
 	rho     float32 // lag-one autocorrelation of the standardized residual, learned in calm
@@ -79,6 +88,7 @@ type Detector struct {
 	lastV   float64
 
 	up, down, levUp, levDown, vari tail
+	variSlow                       tail
 	dens                           density
 	recUp, recDown                 record // the largest recent spikes, up and down
 	season                         seasonal
@@ -94,10 +104,15 @@ func NewDetector() *Detector {
 
 func (d *Detector) reset() {
 	*d = Detector{}
-	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.dens.tail} {
+	for _, t := range d.tails() {
 		*t = newTail()
 	}
-	d.vshort = 1
+	d.vshort, d.vslow = 1, 1
+}
+
+// tails lists the Detector's tails, in the snapshot's order.
+func (d *Detector) tails() []*tail {
+	return []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.dens.tail, &d.variSlow}
 }
 
 // Step feeds one sample (t in Unix milliseconds) and scores it using only the past.
@@ -164,7 +179,7 @@ func (d *Detector) observeInterval(dt float64) float64 {
 	if ratio := dt / typ; ratio > 10 && d.n > warmup {
 		u = 3 * (math.Log10(ratio) - 1)
 		// The short statistics describe a past that the gap has cut off.
-		d.short, d.vshort, d.runs = 0, 1, 0
+		d.short, d.vshort, d.vslow, d.runs = 0, 1, 1, 0
 	}
 	// Learn the interval from clipped intervals, so that one gap barely moves it.
 	d.dt = float32(typ + 0.05*(min(max(dt, 0.5*typ), 2*typ)-typ))
@@ -177,10 +192,11 @@ func (d *Detector) score(z, gapU float64, t int64) Result {
 	// spike is the spike detector's business, and must not also read as a level shift
 	// or a variance change.
 	short := 0.8*float64(d.short) + 0.2*clamp(z, shortClip)
-	levF, varF := d.persistence()
+	levF, varF, slowF := d.persistence()
 	lev := short / (levNorm * levF)
-	vs := 0.9*float64(d.vshort) + 0.1*min(z*z, varClip)
-	vstat := (vs - 1) / (varNorm * varF)
+	z2 := min(z*z, varClip)
+	vstat := (0.9*float64(d.vshort) + 0.1*z2 - 1) / (varNorm * varF)
+	slow := ((1-alphaSlow)*float64(d.vslow) + alphaSlow*z2 - 1) / (slowNorm * slowF)
 
 	best, name := 0.0, ""
 	pick := func(u float64, n string) {
@@ -199,6 +215,7 @@ func (d *Detector) score(z, gapU float64, t int64) Result {
 	pick(d.levUp.surprise(lev), DetLevel)
 	pick(d.levDown.surprise(-lev), DetLevel)
 	pick(d.vari.surprise(vstat), DetVariance)
+	pick(d.variSlow.surprise(slow), DetVariance)
 	pick(d.dens.tail.surprise(d.dens.observe(z)), DetRate)
 	pick(gapU, DetGap)
 	return Result{Score: scoreOf(best), Detector: name, surprise: best}
@@ -264,14 +281,14 @@ func (d *Detector) learn(sp spos, v, z, spread, surprise float64) {
 // brand-new series fired on them in its first minutes, before its tails had learned so
 // (cerebro demo). The correction fades out over youngN samples: by then the tails have
 // learned the statistics' real spread themselves, and a noisy ρ only blurs them.
-func (d *Detector) persistence() (lev, vari float64) {
+func (d *Detector) persistence() (lev, vari, slow float64) {
 	r := max(0, min(0.98, float64(d.rho)))
 	w := max(0, 1-float64(d.n)/youngN)
 	f := func(rho, a float64) float64 {
 		k := rho * (1 - a)
 		return 1 + w*(math.Sqrt((1+k)/(1-k))-1)
 	}
-	return f(r, alphaShort), f(r*r, alphaVar)
+	return f(r, alphaShort), f(r*r, alphaVar), f(r*r, alphaSlow)
 }
 
 // inflation is the small-history widening factor of spread: 1 + 2/sqrt(n) with n the
@@ -292,12 +309,14 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 		return
 	}
 	d.short = float32(0.8*float64(d.short) + 0.2*clamp(z, shortClip))
-	d.vshort = float32(0.9*float64(d.vshort) + 0.1*min(z*z, varClip))
+	z2 := min(z*z, varClip)
+	d.vshort = float32(0.9*float64(d.vshort) + 0.1*z2)
+	d.vslow = float32((1-alphaSlow)*float64(d.vslow) + alphaSlow*z2)
 	if !quiet {
 		return
 	}
 	eta := max(0.5/(1+float64(d.n)*tailProb), 0.05)
-	levF, varF := d.persistence()
+	levF, varF, slowF := d.persistence()
 	lev := float64(d.short) / (levNorm * levF)
 	vstat := (float64(d.vshort) - 1) / (varNorm * varF)
 	d.up.update(z, eta)
@@ -305,6 +324,7 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 	d.levUp.update(lev, eta)
 	d.levDown.update(-lev, eta)
 	d.vari.update(vstat, eta)
+	d.variSlow.update((float64(d.vslow)-1)/(slowNorm*slowF), eta)
 	d.dens.tail.update(d.dens.stat(), eta)
 }
 

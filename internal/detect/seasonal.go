@@ -23,8 +23,9 @@ const (
 // once a full day has been seen and it explains a good part of the variance (its squared
 // error is below seasonOn times that of the plain level).
 //
-// Limits: one period (a day), plus a per-weekday offset (weekly.go); a weekly change of
-// shape, not of level, shows as profile error.
+// Limits: one period (a day), plus a per-weekday offset (weekly.go) and a week shape of
+// four-hour blocks (weekshape.go); a shape within the week finer than four hours shows as
+// profile error.
 type seasonal struct {
 	bins    [dayBins]float32
 	counts  [dayBins]uint16 // samples each bin has learned from, up to maxUint16
@@ -36,15 +37,17 @@ type seasonal struct {
 	active  bool
 	steps   bool // read the profile as steps rather than interpolated
 	week    weekly
+	shape   weekShape
 }
 
-func (s *seasonal) init(t int64) { s.start = t }
+func (s *seasonal) init(t int64) { s.start, s.shape = t, newWeekShape() }
 
 // spos is a time's place in the day: its hour, the two bin centres around it and the
 // weight of the second. Step computes it once per sample.
 type spos struct {
 	h, b0, b1 int
 	dow       int // day of the week, 0 on Thursdays (the Unix epoch's)
+	block     int // four-hour block of the week, for the week shape
 	f         float64
 	t         int64
 }
@@ -71,7 +74,8 @@ func (s *seasonal) pos(t int64) spos {
 	if dow < 0 {
 		dow += 7
 	}
-	return spos{h: h, b0: b0, b1: b1, dow: dow, f: x - float64(b0), t: t}
+	block := dow*shapePerDay + int(ms/shapeMs)
+	return spos{h: h, b0: b0, b1: b1, dow: dow, block: block, f: x - float64(b0), t: t}
 }
 
 func (s *seasonal) mean() float64 { return float64(s.sum) / dayBins }
@@ -92,12 +96,22 @@ func (s *seasonal) profile(p spos) float64 {
 	return s.linear(p)
 }
 
-// at is the seasonal part of the prediction: the profile when active, else 0.
+// at is the seasonal part of the prediction: the profile when active, else 0, plus the
+// weekly part when in use.
 func (s *seasonal) at(p spos) float64 {
 	if !s.active {
-		return s.week.at(p)
+		return s.weekAt(p)
 	}
-	return s.profile(p) + s.week.at(p)
+	return s.profile(p) + s.weekAt(p)
+}
+
+// weekAt is the part of the prediction that depends on the day of the week: the week
+// shape when in use, which holds the weekday offsets too, else those offsets.
+func (s *seasonal) weekAt(p spos) float64 {
+	if s.shape.on {
+		return s.shape.at(p)
+	}
+	return s.week.at(p)
 }
 
 // learn updates the profile with dev = value − level (v is the value), clipped to within four spreads of
@@ -111,7 +125,8 @@ func (s *seasonal) learn(sp spos, v, dev, spread, dtSec float64) {
 	if s.steps {
 		p = stp
 	}
-	wk := s.week.at(sp)
+	wk := s.weekAt(sp)
+	s.shape.learn(sp, dev-p, s.week.at(sp), spread, dtSec, s.start)
 	s.week.learn(sp, v-p, spread, dtSec, s.start)
 	dev = max(p-4*spread, min(p+4*spread, dev-wk))
 

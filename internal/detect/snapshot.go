@@ -9,14 +9,15 @@ import (
 	"math"
 )
 
-// The snapshot format, version 4, little-endian:
+// The snapshot format, version 5, little-endian:
 //
 //	magic "CDETSNAP", version u32, chunk count u32,
 //	then per chunk: series count u32, then per series: key length u32, the series key
 //	(see keyOf) and the fixed-size record that visitFields describes.
 //
 // Older versions are refused, and the server starts with fresh baselines: version 2
-// stored only label hashes, and its records lack the spike-rate and recent-record fields.
+// stored only label hashes, and older records lack the spike-rate, recent-record and
+// week-shape fields.
 //
 // The hash is not stored: it is computed again from the key, so the index is free to
 // change it. Per-series settings (threshold, capacity) are not stored either: they are
@@ -24,7 +25,7 @@ import (
 // applies at once.
 const (
 	snapMagic   = "CDETSNAP"
-	snapVersion = 4
+	snapVersion = 5
 	maxKeyLen   = 1 << 20
 )
 
@@ -52,6 +53,7 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.u16(&d.gated)
 	v.f32(&d.short)
 	v.f32(&d.vshort)
+	v.f32(&d.vslow)
 	v.f32(&d.supp)
 	v.f32(&d.quantum)
 	v.f32(&d.rho)
@@ -66,7 +68,7 @@ func (st *series) visitFields(v fieldVisitor) {
 		v.f32(&f)
 		*r = record(f)
 	}
-	for _, t := range []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.dens.tail} {
+	for _, t := range d.tails() {
 		v.f32(&t.q)
 		v.f32(&t.e)
 		v.f32(&t.xi)
@@ -97,6 +99,7 @@ func (st *series) visitFields(v fieldVisitor) {
 		v.f32(f)
 	}
 	v.flag(&w.on)
+	visitShape(v, &s.shape)
 	for i := range d.recur.tod {
 		v.u16(&d.recur.tod[i])
 		v.u16(&d.recur.day[i])
@@ -328,4 +331,24 @@ func (e *Engine) put(h uint64, st *series) {
 func (sh *shard) restored(h uint64, key string) *series {
 	ls, _ := parseKey(key)
 	return sh.series.find(h, ls)
+}
+
+// visitShape visits the week shape; its bytes travel as uint16, the smallest field kind.
+func visitShape(v fieldVisitor, w *weekShape) {
+	for i := range w.bins {
+		bin := uint16(w.bins[i])
+		v.u16(&bin)
+		w.bins[i] = bf16(bin)
+		wk := uint16(w.weeks[i])
+		v.u16(&wk)
+		w.weeks[i] = uint8(wk)
+	}
+	cur := uint16(w.cur + 1)
+	v.u16(&cur)
+	w.cur = int8(cur) - 1
+	v.u16(&w.n)
+	v.f32(&w.sum)
+	v.f32(&w.errOff)
+	v.f32(&w.errOn)
+	v.flag(&w.on)
 }

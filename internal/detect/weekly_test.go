@@ -45,3 +45,40 @@ func TestWeeklyShape(t *testing.T) {
 		}
 	}
 }
+
+// TestWeekShape checks that a bump that comes every Friday evening, which neither the
+// daily profile nor a weekday offset can hold, is learned as the week's shape once it has
+// been seen for a few weeks, while the same bump on a Wednesday is still reported.
+func TestWeekShape(t *testing.T) {
+	d := NewDetector()
+	rng := rand.New(rand.NewPCG(7, 8))
+	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) // a Monday
+	const step = 10 * time.Minute
+	var friday, wednesday int
+	for i := 0; i < 6*7*144; i++ {
+		at := start.Add(time.Duration(i) * step)
+		evening := at.Hour() >= 20
+		fri := at.Weekday() == time.Friday && evening
+		odd := at.Weekday() == time.Wednesday && evening && at.After(start.AddDate(0, 0, 35))
+		v := 100.0
+		if fri || odd {
+			v = 130
+		}
+		r := d.Step(at.UnixMilli(), v+2*rng.NormFloat64())
+		if r.Onset < Threshold(DefaultSensitivity) {
+			continue
+		}
+		switch {
+		case odd:
+			wednesday++
+		case fri && at.After(start.AddDate(0, 0, 28)):
+			friday++
+		}
+	}
+	if friday > 0 {
+		t.Errorf("%d onsets on the Fridays of weeks 5 and 6", friday)
+	}
+	if wednesday == 0 {
+		t.Error("the Wednesday bump was not reported")
+	}
+}
