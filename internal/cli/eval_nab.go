@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-
 	"sort"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/cerebro-aiops/cerebro/internal/corpus"
 	"github.com/cerebro-aiops/cerebro/internal/detect"
 	"github.com/cerebro-aiops/cerebro/internal/eval/nab"
 )
@@ -36,20 +36,30 @@ type nabFlags struct {
 func evalNABCmd() *cobra.Command {
 	var f nabFlags
 	c := &cobra.Command{
-		Use:   "nab --data DIR",
+		Use:   "nab [--data DIR]",
 		Short: "Score the detector on the Numenta Anomaly Benchmark",
 		Long:  evalNABLong,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runEvalNAB(cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
 		},
 	}
-	c.Flags().StringVar(&f.data, "data", "", "NAB checkout with data/, labels/ and config/")
+	c.Flags().StringVar(&f.data, "data", nabDefault(),
+		"NAB checkout with data/, labels/ and config/ (default: the shared corpus)")
 	c.Flags().StringVar(&f.profile, "profile", "", "only this profile: "+
 		"standard, reward_low_FP_rate or reward_low_FN_rate (default all)")
 	c.Flags().StringVar(&f.results, "results", "", "score this NAB results directory instead")
 	c.Flags().BoolVar(&f.json, "json", false, "print one JSON object")
-	_ = c.MarkFlagRequired("data")
 	return c
+}
+
+// nabDefault is the NAB folder of the shared corpus (see package corpus), or "" when no
+// corpus is found, so that --data must then be given.
+func nabDefault() string {
+	d, err := corpus.Path("data", "nab")
+	if err != nil {
+		return ""
+	}
+	return d
 }
 
 // nabProfileReport is one profile's figures, as --json prints them.
@@ -63,7 +73,11 @@ type nabProfileReport struct {
 }
 
 func runEvalNAB(out, errw io.Writer, f nabFlags) error {
-	corpus, err := nab.Load(f.data)
+	if f.data == "" {
+		return fmt.Errorf("finding NAB data: no shared corpus found; give --data or set %s",
+			corpus.EnvVar)
+	}
+	bench, err := nab.Load(f.data)
 	if err != nil {
 		return err
 	}
@@ -75,14 +89,14 @@ func runEvalNAB(out, errw io.Writer, f nabFlags) error {
 	if err != nil {
 		return err
 	}
-	scores, theta, err := nabScores(corpus, f, errw)
+	scores, theta, err := nabScores(bench, f, errw)
 	if err != nil {
 		return err
 	}
 
 	report := map[string]nabProfileReport{}
 	for _, name := range names {
-		r, err := scoreProfile(corpus, scores, profiles[name], theta)
+		r, err := scoreProfile(bench, scores, profiles[name], theta)
 		if err != nil {
 			return err
 		}
