@@ -114,9 +114,12 @@ func (g *Guard) Check(src Source, req *Request, r *http.Request) error {
 	return nil
 }
 
+// bearer returns the request's token: from Authorization (the scheme matched in any
+// case, as RFC 7235 says), X-Cerebro-Token or the token query parameter.
 func bearer(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
-		return strings.TrimSpace(h[len("Bearer "):])
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(tok)
 	}
 	if h := r.Header.Get("X-Cerebro-Token"); h != "" {
 		return h
