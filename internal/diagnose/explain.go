@@ -54,7 +54,19 @@ func changeDetail(c signal.Signal) string {
 
 func explainUpstream(root string, deps int, earliest bool, onsets []onset) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s is the deepest affected dependency", root)
+	switch {
+	case len(onsets) == 1:
+		// One affected service: there is no order along the graph to speak of.
+		return fmt.Sprintf("%s is the only affected service; its first symptom is %s.",
+			root, onsets[0].member.Name)
+	case deps == 0:
+		// Chosen by onset alone: no affected service depends on another.
+		fmt.Fprintf(&b, "%s showed the first symptom; no other affected service calls it "+
+			"in the service graph", root)
+		earliest = false
+	default:
+		fmt.Fprintf(&b, "%s is the deepest affected dependency", root)
+	}
 	if deps > 0 {
 		fmt.Fprintf(&b, ": %d other affected service(s) call it", deps)
 	}
