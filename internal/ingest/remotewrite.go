@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"math"
 	"mime"
@@ -12,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/klauspost/compress/snappy"
 	"github.com/prometheus/client_golang/prometheus"
@@ -293,8 +291,8 @@ func (d *rwDecoder) seriesLabels(b []byte, span labelSpan) (dropReason, uint64, 
 		}
 		return bad, 0, err
 	}
-	key := d.cache.series.key(b[span.start:span.end])
-	if c, ok := d.cache.series.get(key); ok {
+	key := d.cache.seriesKey(b[span.start:span.end])
+	if c, ok := d.cache.labels(key); ok {
 		d.labels = append(d.labels, c.labels...)
 		return c.bad, c.hash, nil
 	}
@@ -312,7 +310,7 @@ func (d *rwDecoder) seriesLabels(b []byte, span labelSpan) (dropReason, uint64, 
 		c.labels = slices.Clone(d.labels[l0:])
 		c.hash = signal.HashLabels(c.labels)
 	}
-	d.cache.series.put(key, c)
+	d.cache.keep(key, c)
 	return bad, c.hash, nil
 }
 
@@ -833,103 +831,4 @@ var seriesMetrics = struct {
 func SeriesCollectors() []prometheus.Collector {
 	return []prometheus.Collector{seriesMetrics.samples, seriesMetrics.dropped,
 		seriesMetrics.droppedLines}
-}
-
-// Bounds of a route's label cache: about 100 MiB of strings and, for a typical label set,
-// 400 bytes per cached series at most.
-const (
-	defaultInternLimit = 1 << 20
-	defaultSeriesLimit = 1 << 20
-)
-
-// maxInternLen leaves long strings out of the table: they are rarely repeated.
-const maxInternLen = 256
-
-// labelCache is what a metric route remembers between requests so that steady traffic
-// allocates nothing per sample: one shared string per distinct label name or value, and the
-// decoded, validated label set of each distinct raw remote_write label encoding. It is safe
-// for concurrent use.
-type labelCache struct {
-	strs   *table[string]
-	series *seriesTable
-}
-
-// cachedLabels is a decoded label set: sorted labels, or the reason they are unusable.
-type cachedLabels struct {
-	labels []signal.Label
-	hash   uint64 // signal.HashLabels(labels)
-	bad    dropReason
-}
-
-func newLabelCache() *labelCache {
-	return &labelCache{
-		strs:   newTable[string](defaultInternLimit),
-		series: newSeriesTable(defaultSeriesLimit),
-	}
-}
-
-// intern returns the shared string equal to b, and false if b is not valid UTF-8. Strings
-// are checked once, when first seen.
-func (c *labelCache) intern(b []byte) (string, bool) {
-	if len(b) > maxInternLen {
-		return string(b), utf8.Valid(b)
-	}
-	if s, ok := c.strs.get(b); ok {
-		return s, true
-	}
-	if !utf8.Valid(b) {
-		return "", false
-	}
-	s := string(b)
-	c.strs.put(s, s)
-	return s, true
-}
-
-const tableShards = 64
-
-// table is a bounded concurrent map from byte strings to values, sharded to keep lock
-// contention low.
-//
-// Limits: a shard that reaches its share of the limit is emptied; values already handed
-// out stay valid, and the shard refills from later misses.
-type table[V any] struct {
-	seed   maphash.Seed
-	limit  int
-	shards [tableShards]tableShard[V]
-}
-
-type tableShard[V any] struct {
-	mu sync.RWMutex
-	m  map[string]V
-	_  [40]byte // keeps shards on their own cache lines
-}
-
-func newTable[V any](limit int) *table[V] {
-	t := &table[V]{seed: maphash.MakeSeed(), limit: max(limit/tableShards, 1)}
-	for i := range t.shards {
-		t.shards[i].m = make(map[string]V)
-	}
-	return t
-}
-
-func (t *table[V]) shard(b []byte) *tableShard[V] {
-	return &t.shards[maphash.Bytes(t.seed, b)%tableShards]
-}
-
-func (t *table[V]) get(b []byte) (V, bool) {
-	sh := t.shard(b)
-	sh.mu.RLock()
-	v, ok := sh.m[string(b)]
-	sh.mu.RUnlock()
-	return v, ok
-}
-
-func (t *table[V]) put(k string, v V) {
-	sh := t.shard([]byte(k))
-	sh.mu.Lock()
-	if len(sh.m) >= t.limit {
-		sh.m = make(map[string]V) // a cleared map would keep its buckets
-	}
-	sh.m[k] = v
-	sh.mu.Unlock()
 }
