@@ -39,7 +39,8 @@ func benchLogsCmd() *cobra.Command {
 			return benchSynthetic(out, lines, templates)
 		},
 	}
-	c.Flags().StringVar(&data, "data", loghubDefault("loghub-2k"), "Loghub 2k data")
+	c.Flags().StringVar(&data, "data", corpusDefault("data", "loghub", "loghub-2k"),
+		"Loghub 2k data")
 	c.Flags().IntVar(&replicas, "replicas", 250, "times each 2k sample is replayed")
 	c.Flags().IntVar(&lines, "lines", 10_000_000, "lines in the synthetic stream")
 	c.Flags().IntVar(&templates, "templates", 100_000, "distinct synthetic templates")

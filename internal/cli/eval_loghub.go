@@ -39,7 +39,8 @@ func evalLoghubCmd() *cobra.Command {
 			return runEvalLoghub(cmd.OutOrStdout(), data, opt, asJSON)
 		},
 	}
-	c.Flags().StringVar(&data, "data", loghubDefault(), "Loghub data directory")
+	c.Flags().StringVar(&data, "data", corpusDefault("data", "loghub"),
+		"Loghub data directory")
 	c.Flags().BoolVar(&corrected, "corrected", false, "use the corrected Loghub-2.0 labels")
 	c.Flags().BoolVar(&raw, "raw", false,
 		"mine the raw log lines through the header splitter instead of the Content column")
@@ -47,10 +48,10 @@ func evalLoghubCmd() *cobra.Command {
 	return c
 }
 
-// loghubDefault is the Loghub folder of the shared corpus (see package corpus), or "" when
-// no corpus is found, so that --data must then be given.
-func loghubDefault(elem ...string) string {
-	d, err := corpus.Path(append([]string{"data", "loghub"}, elem...)...)
+// corpusDefault is a folder of the shared corpus (see package corpus), or "" when no
+// corpus is found, so that --data must then be given.
+func corpusDefault(elem ...string) string {
+	d, err := corpus.Path(elem...)
 	if err != nil {
 		return ""
 	}

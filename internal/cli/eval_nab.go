@@ -43,23 +43,13 @@ func evalNABCmd() *cobra.Command {
 			return runEvalNAB(cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
 		},
 	}
-	c.Flags().StringVar(&f.data, "data", nabDefault(),
+	c.Flags().StringVar(&f.data, "data", corpusDefault("data", "nab"),
 		"NAB checkout with data/, labels/ and config/ (default: the shared corpus)")
 	c.Flags().StringVar(&f.profile, "profile", "", "only this profile: "+
 		"standard, reward_low_FP_rate or reward_low_FN_rate (default all)")
 	c.Flags().StringVar(&f.results, "results", "", "score this NAB results directory instead")
 	c.Flags().BoolVar(&f.json, "json", false, "print one JSON object")
 	return c
-}
-
-// nabDefault is the NAB folder of the shared corpus (see package corpus), or "" when no
-// corpus is found, so that --data must then be given.
-func nabDefault() string {
-	d, err := corpus.Path("data", "nab")
-	if err != nil {
-		return ""
-	}
-	return d
 }
 
 // nabProfileReport is one profile's figures, as --json prints them.
