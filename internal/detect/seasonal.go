@@ -114,9 +114,10 @@ func (s *seasonal) weekAt(p spos) float64 {
 	return s.week.at(p)
 }
 
-// learn updates the profile with dev = value − level (v is the value), clipped to within four spreads of
-// the profile so that an anomaly does not become part of the daily shape. dtSec is the
-// series' typical interval: each bin keeps about three days of memory whatever the rate.
+// learn updates the profile with dev = value − level (v is the value), clipped to within
+// four spreads of the profile so that an anomaly does not become part of the daily shape.
+// dtSec is the series' typical interval: each bin keeps about three days of memory
+// whatever the rate.
 func (s *seasonal) learn(sp spos, v, dev, spread, dtSec float64) {
 	mean := s.mean()
 	stp := float64(s.bins[sp.h]) - mean

@@ -27,8 +27,8 @@ func TestNewSeriesDriftWarmup(t *testing.T) {
 		for _, s := range out {
 			if s.Status == signal.StatusFiring {
 				fired++
-				t.Logf("seed %d fired at +%v: %s", seed, s.EventTime.Sub(labStart).Round(time.Second),
-					s.Summary)
+				after := s.EventTime.Sub(labStart).Round(time.Second)
+				t.Logf("seed %d fired at +%v: %s", seed, after, s.Summary)
 				break
 			}
 		}
