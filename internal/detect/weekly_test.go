@@ -6,34 +6,48 @@ import (
 	"time"
 )
 
+// weekStart is the Monday the week tests start on.
+var weekStart = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+
+// onsetsOver runs a fresh detector over weeks of 10-minute samples of value(at) plus
+// Gaussian noise of sd 2 and returns the times of the onsets at the default threshold.
+func onsetsOver(seed uint64, weeks int, value func(at time.Time) float64) []time.Time {
+	d := NewDetector()
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	const step = 10 * time.Minute
+	var onsets []time.Time
+	for i := 0; i < weeks*7*144; i++ {
+		at := weekStart.Add(time.Duration(i) * step)
+		r := d.Step(at.UnixMilli(), value(at)+2*rng.NormFloat64())
+		if r.Onset >= Threshold(DefaultSensitivity) {
+			onsets = append(onsets, at)
+		}
+	}
+	return onsets
+}
+
 // TestWeeklyShape checks that a series whose weekends are quieter than its weekdays is
 // not reported at every weekend once it has seen two weeks of them, while a drop on a
 // weekday still is.
 func TestWeeklyShape(t *testing.T) {
+	dropFrom := weekStart.AddDate(0, 0, 30) // day 30 is a Wednesday
+	dropDay := func(at time.Time) bool {
+		return at.After(dropFrom) && at.Before(dropFrom.Add(3*time.Hour))
+	}
 	for _, weekly := range []bool{true, false} {
-		d := NewDetector()
-		rng := rand.New(rand.NewPCG(5, 6))
-		start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) // a Monday
-		const step = 10 * time.Minute
 		var weekend, drop int
-		for i := 0; i < 5*7*144; i++ {
-			at := start.Add(time.Duration(i) * step)
-			v := 100.0
-			if wd := at.Weekday(); weekly && (wd == time.Saturday || wd == time.Sunday) {
-				v = 60
+		onsets := onsetsOver(5, 5, func(at time.Time) float64 {
+			wd := at.Weekday()
+			if dropDay(at) || weekly && (wd == time.Saturday || wd == time.Sunday) {
+				return 60
 			}
-			dropDay := at.After(start.AddDate(0, 0, 30)) && at.Before(start.AddDate(0, 0, 30).Add(3*time.Hour))
-			if dropDay {
-				v = 60 // day 30 is a Wednesday
-			}
-			r := d.Step(at.UnixMilli(), v+2*rng.NormFloat64())
-			if r.Onset < Threshold(DefaultSensitivity) {
-				continue
-			}
+			return 100
+		})
+		for _, at := range onsets {
 			switch {
-			case dropDay:
+			case dropDay(at):
 				drop++
-			case at.After(start.AddDate(0, 0, 19)):
+			case at.After(weekStart.AddDate(0, 0, 19)):
 				weekend++
 			}
 		}
@@ -50,28 +64,23 @@ func TestWeeklyShape(t *testing.T) {
 // daily profile nor a weekday offset can hold, is learned as the week's shape once it has
 // been seen for a few weeks, while the same bump on a Wednesday is still reported.
 func TestWeekShape(t *testing.T) {
-	d := NewDetector()
-	rng := rand.New(rand.NewPCG(7, 8))
-	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) // a Monday
-	const step = 10 * time.Minute
+	fri := func(at time.Time) bool { return at.Weekday() == time.Friday && at.Hour() >= 20 }
+	odd := func(at time.Time) bool {
+		return at.Weekday() == time.Wednesday && at.Hour() >= 20 &&
+			at.After(weekStart.AddDate(0, 0, 35))
+	}
 	var friday, wednesday int
-	for i := 0; i < 6*7*144; i++ {
-		at := start.Add(time.Duration(i) * step)
-		evening := at.Hour() >= 20
-		fri := at.Weekday() == time.Friday && evening
-		odd := at.Weekday() == time.Wednesday && evening && at.After(start.AddDate(0, 0, 35))
-		v := 100.0
-		if fri || odd {
-			v = 130
+	onsets := onsetsOver(7, 6, func(at time.Time) float64 {
+		if fri(at) || odd(at) {
+			return 130
 		}
-		r := d.Step(at.UnixMilli(), v+2*rng.NormFloat64())
-		if r.Onset < Threshold(DefaultSensitivity) {
-			continue
-		}
+		return 100
+	})
+	for _, at := range onsets {
 		switch {
-		case odd:
+		case odd(at):
 			wednesday++
-		case fri && at.After(start.AddDate(0, 0, 28)):
+		case fri(at) && at.After(weekStart.AddDate(0, 0, 28)):
 			friday++
 		}
 	}
