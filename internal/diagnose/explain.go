@@ -53,34 +53,30 @@ func changeDetail(c signal.Signal) string {
 }
 
 func explainUpstream(root string, deps int, earliest bool, onsets []onset) string {
-	var b strings.Builder
-	switch {
-	case len(onsets) == 1:
+	if len(onsets) == 1 {
 		// One affected service: there is no order along the graph to speak of.
 		return fmt.Sprintf("%s is the only affected service; its first symptom is %s.",
 			root, onsets[0].member.Name)
+	}
+	var b strings.Builder
+	switch {
 	case deps == 0:
-		// Chosen by onset alone: no affected service depends on another.
+		// Chosen by onset alone (rootService breaks ties by onset): no affected service
+		// calls it, so no dependency is claimed.
 		fmt.Fprintf(&b, "%s showed the first symptom; no other affected service calls it "+
 			"in the service graph", root)
-		earliest = false
+	case earliest:
+		fmt.Fprintf(&b, "%s is the deepest affected dependency: %d other affected "+
+			"service(s) call it, and its symptoms started first", root, deps)
 	default:
-		fmt.Fprintf(&b, "%s is the deepest affected dependency", root)
+		fmt.Fprintf(&b, "%s is the deepest affected dependency: %d other affected "+
+			"service(s) call it", root, deps)
 	}
-	if deps > 0 {
-		fmt.Fprintf(&b, ": %d other affected service(s) call it", deps)
+	names := make([]string, len(onsets))
+	for i, o := range onsets {
+		names[i] = o.service
 	}
-	if earliest {
-		b.WriteString(", and its symptoms started first")
-	}
-	if len(onsets) > 1 {
-		names := make([]string, len(onsets))
-		for i, o := range onsets {
-			names[i] = o.service
-		}
-		fmt.Fprintf(&b, " (onset order: %s)", strings.Join(names, ", "))
-	}
-	b.WriteString(".")
+	fmt.Fprintf(&b, " (onset order: %s).", strings.Join(names, ", "))
 	return b.String()
 }
 
