@@ -152,8 +152,12 @@ func TestGunzipCorrupt(t *testing.T) {
 	flipped := append([]byte(nil), good...)
 	flipped[len(flipped)-6] ^= 0xff // the CRC
 	truncated := append(good[:len(good)-12:len(good)-12], good[len(good)-4:]...)
+	// Cut off mid-stream, as a dropped connection leaves it: its last four bytes, read as
+	// the trailer's size, announce far more than the limit.
+	cut := gz(bytes.Repeat([]byte(`{"name":"cerebro"} `), 5000))[:100]
+	binary.LittleEndian.PutUint32(cut[len(cut)-4:], 300_000_000)
 	for name, body := range map[string][]byte{
-		"truncated": truncated, "bad checksum": flipped, "plain": []byte("{}"),
+		"truncated": truncated, "bad checksum": flipped, "plain": []byte("{}"), "cut off": cut,
 	} {
 		_, err := gunzip(context.Background(), body, MaxBodyBytes, &budgetHold{})
 		if e, ok := err.(*Error); !ok || e.Status != http.StatusBadRequest {
