@@ -17,8 +17,9 @@ type snapshotter interface {
 	Restore(r io.Reader) error
 }
 
-// restore loads a stage's snapshot if one exists. A corrupt snapshot is logged and
-// ignored: losing learned baselines is better than refusing to start.
+// restore loads a stage's snapshot if one exists. A corrupt snapshot is logged and the
+// stage starts with what it could read (detect keeps the series read before the error,
+// logs keeps nothing): losing learned baselines is better than refusing to start.
 func (a *App) restore(name string, s snapshotter) {
 	path := filepath.Join(a.cfg.DataDir, name+".snap")
 	f, err := os.Open(path)
@@ -31,7 +32,8 @@ func (a *App) restore(name string, s snapshotter) {
 	}
 	defer f.Close()
 	if err := s.Restore(bufio.NewReader(f)); err != nil {
-		a.log.Warn("restoring snapshot failed; starting fresh", "path", path, "err", err)
+		a.log.Warn("restoring snapshot failed; kept only what was read before the error",
+			"path", path, "err", err)
 		return
 	}
 	a.log.Info("snapshot restored", "path", path)

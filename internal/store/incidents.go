@@ -40,6 +40,11 @@ func scanIncident(row scanner) (signal.Incident, error) {
 	if err := json.Unmarshal([]byte(hyps), &in.Hypotheses); err != nil {
 		return in, fmt.Errorf("decoding hypotheses of incident %d: %w", in.ID, err)
 	}
+	// An incident of alerts without a service stores null; readers get the empty list the
+	// API documents.
+	if in.Services == nil {
+		in.Services = []string{}
+	}
 	return in, nil
 }
 
