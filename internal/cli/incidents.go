@@ -113,33 +113,47 @@ func printIncidents(w io.Writer, ins []signal.Incident) {
 	tw.Flush()
 }
 
-// PrintIncident renders one incident for a terminal.
+// PrintIncident renders one incident for a terminal. Times are local; the first one of
+// each calendar day carries its date, so an incident that spans midnight, or one read the
+// next morning, is not misread.
 func PrintIncident(w io.Writer, in *signal.Incident) {
+	var c clock
 	fmt.Fprintf(w, "Incident %d: %s\n", in.ID, in.Title)
 	fmt.Fprintf(w, "  status:    %s\n  services:  %s\n", in.Status, strings.Join(in.Services, ", "))
-	fmt.Fprintf(w, "  first signal %s, detected %s", ts(in.FirstSignalAt), ts(in.DetectedAt))
+	fmt.Fprintf(w, "  first signal %s, detected %s", c.ts(in.FirstSignalAt), c.ts(in.DetectedAt))
 	if !in.ResolvedAt.IsZero() {
-		fmt.Fprintf(w, ", resolved %s", ts(in.ResolvedAt))
+		fmt.Fprintf(w, ", resolved %s", c.ts(in.ResolvedAt))
 	}
 	fmt.Fprintln(w)
+
 	fmt.Fprintln(w, "\nHypotheses:")
 	for _, h := range in.Hypotheses {
 		fmt.Fprintf(w, "  %d. [%.2f] %s on %s: %s\n", h.Rank, h.Score, h.Kind, h.Service,
 			h.Explanation)
 		for _, e := range h.Evidence {
-			fmt.Fprintf(w, "       - %s %s %s (%s) signal %d\n", ts(e.At), e.Kind, e.Name,
+			fmt.Fprintf(w, "       - %s %s %s (%s) signal %d\n", c.ts(e.At), e.Kind, e.Name,
 				e.Detail, e.SignalID)
 		}
 	}
+
 	fmt.Fprintln(w, "\nTimeline:")
 	for _, e := range in.Timeline {
-		fmt.Fprintf(w, "  %s  %-12s %s\n", ts(e.At), e.Type, e.Text)
+		fmt.Fprintf(w, "  %s  %-12s %s\n", c.ts(e.At), e.Type, e.Text)
 	}
 }
 
-func ts(t time.Time) string {
+// clock formats times of one rendering: the time of day, with the date in front when it
+// is not the date of the time printed before.
+type clock struct{ day string }
+
+func (c *clock) ts(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format("15:04:05.000")
+	t = t.Local()
+	if day := t.Format("2006-01-02"); day != c.day {
+		c.day = day
+		return t.Format("2006-01-02 15:04:05.000")
+	}
+	return t.Format("15:04:05.000")
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
 
 // TestIncidentsHelpNamesToken: the commands send CEREBRO_API_TOKEN as the bearer token,
@@ -22,5 +25,28 @@ func TestIncidentsHelpNamesToken(t *testing.T) {
 				t.Errorf("help does not mention CEREBRO_API_TOKEN:\n%s", out.String())
 			}
 		})
+	}
+}
+
+// TestPrintIncidentDates: the first time of each day carries its date, later times of the
+// same day only the time of day.
+func TestPrintIncidentDates(t *testing.T) {
+	day1 := time.Date(2026, 12, 3, 23, 59, 58, 0, time.Local)
+	in := &signal.Incident{ID: 7, Title: "t", FirstSignalAt: day1,
+		DetectedAt: day1.Add(time.Second), ResolvedAt: day1.Add(3 * time.Second),
+		Timeline: []signal.Entry{{At: day1.Add(time.Second), Type: "opened"},
+			{At: day1.Add(3 * time.Second), Type: "resolved"}}}
+	var out bytes.Buffer
+	PrintIncident(&out, in)
+	got := out.String()
+	for _, want := range []string{
+		"first signal 2026-12-03 23:59:58.000, detected 23:59:59.000, " +
+			"resolved 2026-12-04 00:00:01.000",
+		"  2026-12-03 23:59:59.000  opened",
+		"  2026-12-04 00:00:01.000  resolved",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
 	}
 }
