@@ -104,7 +104,7 @@ func printIncidents(w io.Writer, ins []signal.Incident) {
 	for _, in := range ins {
 		top := "-"
 		if len(in.Hypotheses) > 0 {
-			top = in.Hypotheses[0].Kind + " on " + in.Hypotheses[0].Service
+			top = where(in.Hypotheses[0])
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Status,
 			in.OpenedAt.Local().Format("01-02 15:04:05"), strings.Join(in.Services, ","), top,
@@ -128,8 +128,7 @@ func PrintIncident(w io.Writer, in *signal.Incident) {
 
 	fmt.Fprintln(w, "\nHypotheses:")
 	for _, h := range in.Hypotheses {
-		fmt.Fprintf(w, "  %d. [%.2f] %s on %s: %s\n", h.Rank, h.Score, h.Kind, h.Service,
-			h.Explanation)
+		fmt.Fprintf(w, "  %d. [%.2f] %s: %s\n", h.Rank, h.Score, where(h), h.Explanation)
 		for _, e := range h.Evidence {
 			fmt.Fprintf(w, "       - %s %s %s (%s) signal %d\n", c.ts(e.At), e.Kind, e.Name,
 				e.Detail, e.SignalID)
@@ -140,6 +139,14 @@ func PrintIncident(w io.Writer, in *signal.Incident) {
 	for _, e := range in.Timeline {
 		fmt.Fprintf(w, "  %s  %-12s %s\n", c.ts(e.At), e.Type, e.Text)
 	}
+}
+
+// where names a hypothesis by its kind and service; a symptom hypothesis has no service.
+func where(h signal.Hypothesis) string {
+	if h.Service == "" {
+		return h.Kind
+	}
+	return h.Kind + " on " + h.Service
 }
 
 // clock formats times of one rendering: the time of day, with the date in front when it

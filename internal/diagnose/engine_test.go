@@ -74,3 +74,51 @@ func TestKeyMembersRankLikeAll(t *testing.T) {
 		t.Errorf("ranking by key members:\n%+v\nwant, ranking by all:\n%+v", got, want)
 	}
 }
+
+// TestKeyMembersWithoutServices: for an incident that names no service, the key members
+// still hold its first member, so the symptom hypothesis ranks as it would from all members.
+func TestKeyMembersWithoutServices(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var id int64
+	err = st.Update(ctx, func(tx *store.Tx) error {
+		id, err = tx.CreateIncident(signal.Incident{Status: signal.IncidentOpen,
+			Title: "t", OpenedAt: t0, FirstSignalAt: t0, DetectedAt: t0, LastActivity: t0})
+		if err != nil {
+			return err
+		}
+		for i := range 50 {
+			m := signal.Member{Fingerprint: fmt.Sprintf("fp%02d", 49-i),
+				SignalID: int64(i + 1), Source: "grafana", Kind: signal.KindAlert,
+				Name: fmt.Sprintf("a%d", i), Status: signal.StatusFiring,
+				StartsAt: t0.Add(time.Duration(50-i/2) * time.Second)}
+			if err := tx.PutMember(id, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	full, err := st.Incident(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := full
+	if key.Members, err = st.KeyMembers(ctx, id, full.Services); err != nil {
+		t.Fatal(err)
+	}
+	want := diagnose.Rank(topology.New(), &full, nil)
+	got := diagnose.Rank(topology.New(), &key, nil)
+	if len(want) != 1 || !reflect.DeepEqual(got, want) {
+		t.Errorf("ranking by key members:\n%+v\nwant one symptom, ranking by all:\n%+v",
+			got, want)
+	}
+}

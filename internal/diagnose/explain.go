@@ -85,6 +85,13 @@ func explainAnomaly(m signal.Member) string {
 		m.Score)
 }
 
+func explainSymptom(m signal.Member) string {
+	return fmt.Sprintf("No signal here names a service (a service, app or job label), so "+
+		"deploys and dependencies cannot be weighed. The first symptom is %s %s from %s: "+
+		"start there, and label its rule with the service it is about.", m.Kind, m.Name,
+		m.Source)
+}
+
 func roundDur(d time.Duration) string {
 	if d < time.Minute {
 		return d.Round(time.Second).String()

@@ -47,3 +47,31 @@ func TestUpstreamExplanation(t *testing.T) {
 		})
 	}
 }
+
+// TestSymptomWithoutService: an incident whose members name no service gets one hypothesis
+// pointing at its first member; one with a service gets none of that kind.
+func TestSymptomWithoutService(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	in := &signal.Incident{Members: []signal.Member{
+		{Fingerprint: "b", Source: "grafana", Kind: signal.KindAlert, Name: "Late",
+			StartsAt: t0.Add(time.Minute)},
+		{Fingerprint: "a", Source: "grafana", Kind: signal.KindAlert, Name: "TestAlert",
+			SignalID: 4, StartsAt: t0},
+	}}
+	hyps := diagnose.Rank(topology.New(), in, nil)
+	if len(hyps) != 1 || hyps[0].Kind != "symptom" || hyps[0].Service != "" {
+		t.Fatalf("hypotheses %+v, want one symptom without service", hyps)
+	}
+	h := hyps[0]
+	if len(h.Evidence) != 1 || h.Evidence[0].SignalID != 4 ||
+		!strings.Contains(h.Explanation, "TestAlert from grafana") {
+		t.Errorf("symptom %+v does not point at the first member, TestAlert", h)
+	}
+
+	in.Members[0].Service = "checkout"
+	for _, h := range diagnose.Rank(topology.New(), in, nil) {
+		if h.Kind == "symptom" {
+			t.Errorf("symptom hypothesis %+v on an incident that names a service", h)
+		}
+	}
+}

@@ -48,6 +48,9 @@ func Rank(g *topology.Graph, in *signal.Incident, changes []signal.Signal) []sig
 	if h, ok := anomalyHypothesis(in.Members); ok {
 		hyps = append(hyps, h)
 	}
+	if h, ok := symptomHypothesis(in.Members, onsets); ok {
+		hyps = append(hyps, h)
+	}
 
 	sort.SliceStable(hyps, func(i, j int) bool { return hyps[i].Score > hyps[j].Score })
 	for i := range hyps {
@@ -199,6 +202,29 @@ func anomalyHypothesis(members []signal.Member) (signal.Hypothesis, bool) {
 		Score:       0.15 + 0.35*math.Min(best.Score, 1),
 		Explanation: explainAnomaly(*best),
 		Evidence:    []signal.Evidence{memberEvidence(*best, "strongest anomaly")}}, true
+}
+
+// symptomScore is low: with no service named, nothing ties the incident to a deploy or a
+// dependency, and the first symptom is only where to start looking.
+const symptomScore = 0.2
+
+// symptomHypothesis points at the incident's first member when no member names a service,
+// as with a Grafana test alert or a rule without service, app or job labels. Without it such
+// an incident had no hypothesis at all, and its responder no starting point.
+func symptomHypothesis(members []signal.Member, onsets []onset) (signal.Hypothesis, bool) {
+	if len(onsets) > 0 || len(members) == 0 {
+		return signal.Hypothesis{}, false
+	}
+	first := members[0]
+	for _, m := range members[1:] {
+		if m.StartsAt.Before(first.StartsAt) ||
+			m.StartsAt.Equal(first.StartsAt) && m.Fingerprint < first.Fingerprint {
+			first = m
+		}
+	}
+	return signal.Hypothesis{Kind: "symptom", Score: symptomScore,
+		Explanation: explainSymptom(first),
+		Evidence:    []signal.Evidence{memberEvidence(first, "first symptom")}}, true
 }
 
 func memberEvidence(m signal.Member, why string) signal.Evidence {

@@ -141,12 +141,16 @@ const strongestQuery = `SELECT ` + memberCols + ` FROM members
 	ORDER BY score DESC, starts_at, fingerprint LIMIT 1`
 
 // KeyMembers reads the members that diagnosis ranks by: the first member of each of
-// services (the incident's services) and the strongest anomaly, in member order. Ranking
+// services (the incident's services), or the first member of all when there are none, and
+// the strongest anomaly, in member order. Ranking
 // these gives the same hypotheses as ranking all members, and each is found through an
 // index, so diagnosing a flood of thousands of members costs what a small incident does.
 func (s *Store) KeyMembers(ctx context.Context, id int64, services []string) (
 	[]signal.Member, error) {
 	var out []signal.Member
+	if len(services) == 0 {
+		services = []string{""} // onsetQuery then reads the first service-less member
+	}
 	for _, svc := range services {
 		first, err := scanMembers(ctx, s.r, id, onsetQuery, id, svc)
 		if err != nil {
