@@ -70,14 +70,16 @@ type Result struct {
 //
 // The zero value is not ready; use NewDetector. A Detector is not safe for concurrent use.
 type Detector struct {
+	// Float64 where the value's own magnitude is carried (a level near a Unix timestamp
+	// or a large counter rate must resolve changes far below it), float32 for what is
+	// measured in spreads or is a scale itself.
 	n       uint32
 	dt      float32 // typical interval, seconds
 	lastT   int64   // Unix ms of the last accepted sample
 	level   float64 // robust mean of the deseasonalized value
-	mad     float64 // robust mean absolute deviation of the residual
 	fast    float64 // fast mean of the value, for accepting level shifts
-	runs    uint16  // consecutive samples with the fast mean far from the level
-	gated   uint16  // consecutive samples kept from teaching the baseline
+	lastV   float64
+	mad     float32 // robust mean absolute deviation of the residual
 	short   float32 // short mean of the standardized residual
 	vshort  float32 // short mean of the squared standardized residual
 	vslow   float32 // and its slower mean
@@ -85,12 +87,17 @@ type Detector struct {
 	quantum float32 // smallest non-zero change seen: the value's resolution
 	rho     float32 // lag-one autocorrelation of the standardized residual, learned in calm
 	lastZ   float32 // the previous calm residual, clipped; 0 after a surprising one
-	lastV   float64
+	recUp   record  // the largest recent spikes, up
+	recDown record  // and down
+	spikes  uint32  // one bit per recent sample: did a spike start there? (density.go)
+	// spikeRun counts consecutive samples beyond densZ, saturating.
+	spikeRun uint8
+	runs     uint8 // consecutive samples with the fast mean far from the level
+	gated    uint8 // consecutive samples kept from teaching the baseline, saturating
 
 	up, down, levUp, levDown, vari tail
 	variSlow                       tail
-	dens                           density
-	recUp, recDown                 record // the largest recent spikes, up and down
+	rate                           tail // of the spike-rate statistic
 	season                         seasonal
 	recur                          recur
 }
@@ -112,7 +119,7 @@ func (d *Detector) reset() {
 
 // tails lists the Detector's tails, in the snapshot's order.
 func (d *Detector) tails() []*tail {
-	return []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.dens.tail, &d.variSlow}
+	return []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.rate, &d.variSlow}
 }
 
 // Step feeds one sample (t in Unix milliseconds) and scores it using only the past.
@@ -150,7 +157,7 @@ func (d *Detector) Step(t int64, v float64) Result {
 // estimate itself is uncertain by about 1/sqrt(n), and a new series must not fire on noise
 // it has simply not seen yet.
 func (d *Detector) spread() float64 {
-	s := 1.2533 * d.mad
+	s := 1.2533 * float64(d.mad)
 	s = max(s, relFloor*math.Abs(d.level))
 	s = max(s, float64(d.quantum))
 	s = max(s, 1e-9)
@@ -216,7 +223,7 @@ func (d *Detector) score(z, gapU float64, t int64) Result {
 	pick(d.levDown.surprise(-lev), DetLevel)
 	pick(d.vari.surprise(vstat), DetVariance)
 	pick(d.variSlow.surprise(slow), DetVariance)
-	pick(d.dens.tail.surprise(d.dens.observe(z)), DetRate)
+	pick(d.rate.surprise(d.observeDensity(z)), DetRate)
 	pick(gapU, DetGap)
 	return Result{Score: scoreOf(best), Detector: name, surprise: best}
 }
@@ -246,7 +253,7 @@ func (d *Detector) learn(sp spos, v, z, spread, surprise float64) {
 	quiet := surprise < learnGate || d.gated == 0 || d.gated >= gateRun
 	if surprise < learnGate {
 		d.gated = 0
-	} else {
+	} else if d.gated < math.MaxUint8 {
 		d.gated++
 	}
 	alpha := max(1/float64(d.n), alphaMin)
@@ -256,10 +263,10 @@ func (d *Detector) learn(sp spos, v, z, spread, surprise float64) {
 		resid = max(-clipZ, min(clipZ, z)) * base
 	}
 	d.level += alpha * resid
-	d.season.learn(sp, v, v-d.level, base, float64(d.dt))
+	d.season.learn(sp, v, v-d.level, base, float64(d.dt), d.n-1)
 	aScale := max(1/float64(d.n), alphaScale)
 	if quiet {
-		d.mad += aScale * (math.Abs(resid) - d.mad)
+		d.mad = float32(float64(d.mad) + aScale*(math.Abs(resid)-float64(d.mad)))
 	}
 
 	if quiet {
@@ -325,7 +332,7 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 	d.levDown.update(-lev, eta)
 	d.vari.update(vstat, eta)
 	d.variSlow.update((float64(d.vslow)-1)/(slowNorm*slowF), eta)
-	d.dens.tail.update(d.dens.stat(), eta)
+	d.rate.update(d.densityStat(), eta)
 }
 
 // acceptShift makes a sustained new level the baseline: after shiftRuns samples with the

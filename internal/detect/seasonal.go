@@ -27,16 +27,16 @@ const (
 // four-hour blocks (weekshape.go); a shape within the week finer than four hours shows as
 // profile error.
 type seasonal struct {
+	start   int64
+	week    weekly
 	bins    [dayBins]float32
 	counts  [dayBins]uint16 // samples each bin has learned from, up to maxUint16
 	sum     float32         // sum of bins, to keep the profile zero-mean
-	start   int64
-	errFlat float32 // recent squared deviation from the level alone
-	errLin  float32 // recent squared deviation from level + interpolated profile
-	errStep float32 // recent squared deviation from level + stepped profile
+	errFlat float32         // recent squared deviation from the level alone
+	errLin  float32         // recent squared deviation from level + interpolated profile
+	errStep float32         // recent squared deviation from level + stepped profile
 	active  bool
 	steps   bool // read the profile as steps rather than interpolated
-	week    weekly
 	shape   weekShape
 }
 
@@ -117,8 +117,8 @@ func (s *seasonal) weekAt(p spos) float64 {
 // learn updates the profile with dev = value − level (v is the value), clipped to within
 // four spreads of the profile so that an anomaly does not become part of the daily shape.
 // dtSec is the series' typical interval: each bin keeps about three days of memory
-// whatever the rate.
-func (s *seasonal) learn(sp spos, v, dev, spread, dtSec float64) {
+// whatever the rate. n counts the samples learned from, this one included.
+func (s *seasonal) learn(sp spos, v, dev, spread, dtSec float64, n uint32) {
 	mean := s.mean()
 	stp := float64(s.bins[sp.h]) - mean
 	lin := (1-sp.f)*float64(s.bins[sp.b0]) + sp.f*float64(s.bins[sp.b1]) - mean
@@ -128,7 +128,7 @@ func (s *seasonal) learn(sp spos, v, dev, spread, dtSec float64) {
 	}
 	wk := s.weekAt(sp)
 	s.shape.learn(sp, dev-p, s.week.at(sp), spread, dtSec, s.start)
-	s.week.learn(sp, v-p, spread, dtSec, s.start)
+	s.week.learn(sp, v-p, spread, dtSec, s.start, n)
 	dev = max(p-4*spread, min(p+4*spread, dev-wk))
 
 	// A bin is the plain mean of its samples until it holds three days' worth, then an

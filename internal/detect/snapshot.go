@@ -9,14 +9,15 @@ import (
 	"math"
 )
 
-// The snapshot format, version 5, little-endian:
+// The snapshot format, version 6, little-endian:
 //
 //	magic "CDETSNAP", version u32, chunk count u32,
 //	then per chunk: series count u32, then per series: key length u32, the series key
 //	(see keyOf) and the fixed-size record that visitFields describes.
 //
-// Older versions are refused, and the server starts with fresh baselines: version 2
-// stored only label hashes, and older records lack the spike-rate, recent-record and
+// Older versions are refused, and the server starts with fresh baselines: version 5
+// stored some detector fields wider than the detector now keeps them, version 2 stored
+// only label hashes, and older records lack the spike-rate, recent-record and
 // week-shape fields.
 //
 // The hash is not stored: it is computed again from the key, so the index is free to
@@ -25,7 +26,7 @@ import (
 // applies at once.
 const (
 	snapMagic   = "CDETSNAP"
-	snapVersion = 5
+	snapVersion = 6
 	maxKeyLen   = 1 << 20
 )
 
@@ -38,6 +39,7 @@ type fieldVisitor interface {
 	i64(*int64)
 	u32(*uint32)
 	u16(*uint16)
+	u8(*uint8)
 	flag(*bool)
 }
 
@@ -47,10 +49,10 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.i64(&d.lastT)
 	v.f32(&d.dt)
 	v.f64(&d.level)
-	v.f64(&d.mad)
+	v.f32(&d.mad)
 	v.f64(&d.fast)
-	v.u16(&d.runs)
-	v.u16(&d.gated)
+	v.u8(&d.runs)
+	v.u8(&d.gated)
 	v.f32(&d.short)
 	v.f32(&d.vshort)
 	v.f32(&d.vslow)
@@ -59,10 +61,8 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.f32(&d.rho)
 	v.f32(&d.lastZ)
 	v.f64(&d.lastV)
-	v.u32(&d.dens.hits)
-	run := uint16(d.dens.run)
-	v.u16(&run)
-	d.dens.run = uint8(run)
+	v.u32(&d.spikes)
+	v.u8(&d.spikeRun)
 	for _, r := range []*record{&d.recUp, &d.recDown} {
 		f := float32(*r)
 		v.f32(&f)
@@ -90,7 +90,6 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.flag(&s.steps)
 	w := &s.week
 	v.f64(&w.ref)
-	v.u32(&w.n)
 	for i := range w.days {
 		v.f32(&w.days[i])
 		v.u16(&w.counts[i])
@@ -153,6 +152,7 @@ func (e *encoder) f32(p *float32) { e.b = binary.LittleEndian.AppendUint32(e.b, 
 func (e *encoder) i64(p *int64)   { e.b = binary.LittleEndian.AppendUint64(e.b, uint64(*p)) }
 func (e *encoder) u32(p *uint32)  { e.b = binary.LittleEndian.AppendUint32(e.b, *p) }
 func (e *encoder) u16(p *uint16)  { e.b = binary.LittleEndian.AppendUint16(e.b, *p) }
+func (e *encoder) u8(p *uint8)    { e.b = append(e.b, *p) }
 func (e *encoder) flag(p *bool) {
 	var c byte
 	if *p {
@@ -180,6 +180,7 @@ func (d *decoder) f32(p *float32) {
 func (d *decoder) i64(p *int64)  { *p = int64(binary.LittleEndian.Uint64(d.take(8))) }
 func (d *decoder) u32(p *uint32) { *p = binary.LittleEndian.Uint32(d.take(4)) }
 func (d *decoder) u16(p *uint16) { *p = binary.LittleEndian.Uint16(d.take(2)) }
+func (d *decoder) u8(p *uint8)   { *p = d.take(1)[0] }
 func (d *decoder) flag(p *bool) {
 	c := d.take(1)[0]
 	d.bad = d.bad || c > 1
@@ -194,6 +195,7 @@ func (s *sizer) f32(*float32) { s.n += 4 }
 func (s *sizer) i64(*int64)   { s.n += 8 }
 func (s *sizer) u32(*uint32)  { s.n += 4 }
 func (s *sizer) u16(*uint16)  { s.n += 2 }
+func (s *sizer) u8(*uint8)    { s.n++ }
 func (s *sizer) flag(*bool)   { s.n++ }
 
 // recordSize is the size of one series record, without its hash.
@@ -333,18 +335,16 @@ func (sh *shard) restored(h uint64, key string) *series {
 	return sh.series.find(h, ls)
 }
 
-// visitShape visits the week shape; its bytes travel as uint16, the smallest field kind.
+// visitShape visits the week shape.
 func visitShape(v fieldVisitor, w *weekShape) {
 	for i := range w.bins {
 		bin := uint16(w.bins[i])
 		v.u16(&bin)
 		w.bins[i] = bf16(bin)
-		wk := uint16(w.weeks[i])
-		v.u16(&wk)
-		w.weeks[i] = uint8(wk)
+		v.u8(&w.weeks[i])
 	}
-	cur := uint16(w.cur + 1)
-	v.u16(&cur)
+	cur := uint8(w.cur + 1)
+	v.u8(&cur)
 	w.cur = int8(cur) - 1
 	v.u16(&w.n)
 	v.f32(&w.sum)

@@ -17,12 +17,11 @@ import "math"
 // weekdays' in shape, not only in level, still shows as profile error.
 type weekly struct {
 	ref    float64 // the value less its daily profile, averaged over about a week
-	n      uint32
 	days   [7]float32
-	counts [7]uint16
 	sum    float32
 	errRef float32 // recent squared deviation from the reference
 	errWk  float32 // the same with the weekday offset
+	counts [7]uint16
 	on     bool
 }
 
@@ -38,10 +37,10 @@ func (w *weekly) offset(p spos) float64 { return float64(w.days[p.dow]) - float6
 
 // learn teaches the weekday of p from x, the value less its daily profile. Deviations are
 // clipped to eight spreads around the weekday's offset so that one anomaly does not
-// become a weekday's habit.
-func (w *weekly) learn(p spos, x, spread, dtSec float64, start int64) {
-	w.n++
-	w.ref += max(1/float64(w.n), min(1, dtSec/(7*86400))) * (x - w.ref)
+// become a weekday's habit. n counts the samples learned from, this one included: the
+// Detector's count less its first sample, which only sets the level.
+func (w *weekly) learn(p spos, x, spread, dtSec float64, start int64, n uint32) {
+	w.ref += max(1/float64(n), min(1, dtSec/(7*86400))) * (x - w.ref)
 	off := w.offset(p)
 	r := max(off-8*spread, min(off+8*spread, x-w.ref))
 
