@@ -40,6 +40,25 @@ func BenchmarkDetectorStep(b *testing.B) {
 	}
 }
 
+// BenchmarkDetectorStepYoung measures the detectors of series in their first 30 samples,
+// as `cerebro bench detect` sees them: the corrections of a short history (the widened
+// spread, the persistence factors, plain means) are all in force. The values are noisy
+// rather than periodic, as that bench's are.
+func BenchmarkDetectorStepYoung(b *testing.B) {
+	d := NewDetector()
+	x := uint64(0x9E3779B97F4A7C15)
+	for i := 0; i < b.N; i++ {
+		if i%30 == 0 {
+			d.reset()
+		}
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		noise := float64(x>>11)/float64(1<<53) - 0.5
+		d.Step(int64(i+1)*15000, 100+5*noise)
+	}
+}
+
 // BenchmarkKeyMatches measures the identity check every sample makes, on a typical
 // label set.
 func BenchmarkKeyMatches(b *testing.B) {

@@ -123,11 +123,16 @@ func (d *Detector) tails() []*tail {
 }
 
 // Step feeds one sample (t in Unix milliseconds) and scores it using only the past.
+//
+// It runs for every sample of every series, so what several stages need (the seasonal
+// reading, the inflation of the spread) is derived once, and what a series past its
+// first few hundred samples no longer needs (the corrections of a short history) is
+// skipped rather than computed to no effect.
 func (d *Detector) Step(t int64, v float64) Result {
 	if math.IsNaN(v) || math.IsInf(v, 0) || (d.n > 0 && t <= d.lastT) {
 		return Result{Skipped: true}
 	}
-	dtSec := float64(t-d.lastT) / 1000
+	dtMs := t - d.lastT
 	d.lastT = t
 	d.n++
 	if d.n == 1 {
@@ -136,11 +141,13 @@ func (d *Detector) Step(t int64, v float64) Result {
 		return Result{Expected: v}
 	}
 
-	gapU := d.observeInterval(dtSec)
+	gapU := d.observeInterval(float64(dtMs) / 1000)
 	d.observeQuantum(v)
 	sp := d.season.pos(t)
-	pred := d.level + d.season.at(sp)
-	spread := d.spread()
+	sv := d.season.read(sp)
+	pred := d.level + sv.at
+	infl := d.inflation()
+	spread := d.scale() * infl
 	z := (v - pred) / spread
 
 	var res Result
@@ -148,20 +155,19 @@ func (d *Detector) Step(t int64, v float64) Result {
 		res = d.score(z, gapU, t)
 	}
 	res.Expected, res.Spread, res.Z = pred, spread, z
-	d.learn(sp, v, z, spread, res.surprise)
+	d.learn(sp, &sv, v, z, spread, infl, res.surprise)
 	res.Onset = d.onset(res.Score, res.surprise)
 	return res
 }
 
-// spread is the baseline's scale, widened while the history is short: with n samples the
-// estimate itself is uncertain by about 1/sqrt(n), and a new series must not fire on noise
-// it has simply not seen yet.
-func (d *Detector) spread() float64 {
+// scale is the baseline's scale before the widening of a short history (see inflation):
+// the robust spread of the residuals, floored by a fraction of the level and by the
+// values' resolution.
+func (d *Detector) scale() float64 {
 	s := 1.2533 * float64(d.mad)
 	s = max(s, relFloor*math.Abs(d.level))
 	s = max(s, float64(d.quantum))
-	s = max(s, 1e-9)
-	return s * d.inflation()
+	return max(s, 1e-9)
 }
 
 // observeQuantum learns the resolution of the values: a series of small integers (tweets
@@ -183,10 +189,13 @@ func (d *Detector) observeInterval(dt float64) float64 {
 	}
 	typ := float64(d.dt)
 	u := 0.0
-	if ratio := dt / typ; ratio > 10 && d.n > warmup {
-		u = 3 * (math.Log10(ratio) - 1)
-		// The short statistics describe a past that the gap has cut off.
-		d.short, d.vshort, d.vslow, d.runs = 0, 1, 1, 0
+	// The first test spares the division for the ordinary interval.
+	if dt > 9*typ && d.n > warmup {
+		if ratio := dt / typ; ratio > 10 {
+			u = 3 * (math.Log10(ratio) - 1)
+			// The short statistics describe a past that the gap has cut off.
+			d.short, d.vshort, d.vslow, d.runs = 0, 1, 1, 0
+		}
 	}
 	// Learn the interval from clipped intervals, so that one gap barely moves it.
 	d.dt = float32(typ + 0.05*(min(max(dt, 0.5*typ), 2*typ)-typ))
@@ -249,35 +258,45 @@ func scoreOf(u float64) float64 {
 // outliers still teach the tails how heavy they are, and it holds for at most gateRun
 // samples in a row: behaviour that lasts that long is the series' new normal (a variance
 // change, a new regime), and must be learned.
-func (d *Detector) learn(sp spos, v, z, spread, surprise float64) {
+func (d *Detector) learn(sp spos, sv *reading, v, z, spread, infl, surprise float64) {
 	quiet := surprise < learnGate || d.gated == 0 || d.gated >= gateRun
 	if surprise < learnGate {
 		d.gated = 0
 	} else if d.gated < math.MaxUint8 {
 		d.gated++
 	}
-	alpha := max(1/float64(d.n), alphaMin)
-	base := spread / d.inflation()
-	resid := v - d.level - d.season.at(sp)
+	n := float64(d.n)
+	base := spread / infl
+	resid := v - d.level - sv.at
 	if d.n > warmup {
-		resid = max(-clipZ, min(clipZ, z)) * base
+		resid = clamp(z, clipZ) * base
 	}
-	d.level += alpha * resid
-	d.season.learn(sp, v, v-d.level, base, float64(d.dt), d.n-1)
-	aScale := max(1/float64(d.n), alphaScale)
+	d.level += meanRate(n, alphaMin) * resid
+	d.season.learn(sp, sv, v, v-d.level, base, float64(d.dt), d.n-1)
+	aScale := meanRate(n, alphaScale)
 	if quiet {
 		d.mad = float32(float64(d.mad) + aScale*(math.Abs(resid)-float64(d.mad)))
 	}
 
 	if quiet {
 		zc := clamp(z, shortClip)
-		d.rho += float32(max(alphaRho, 1/float64(d.n)) * (zc*float64(d.lastZ) - float64(d.rho)))
+		d.rho += float32(meanRate(n, alphaRho) * (zc*float64(d.lastZ) - float64(d.rho)))
 		d.lastZ = float32(zc)
 	} else {
 		d.lastZ = 0
 	}
 	d.updateStats(z, quiet)
 	d.acceptShift(sp, v, spread)
+}
+
+// meanRate is the weight of a new sample in a mean of n samples that turns exponential
+// once that weight falls to floor: max(1/n, floor), without the division once it is
+// floor, as it is for every established series.
+func meanRate(n, floor float64) float64 {
+	if n*floor >= 1 {
+		return floor
+	}
+	return max(1/n, floor)
 }
 
 // persistence returns how much wider than for independent residuals the level and the
@@ -290,24 +309,42 @@ func (d *Detector) learn(sp spos, v, z, spread, surprise float64) {
 // learned the statistics' real spread themselves, and a noisy ρ only blurs them.
 func (d *Detector) persistence() (lev, vari, slow float64) {
 	r := max(0, min(0.98, float64(d.rho)))
-	w := max(0, 1-float64(d.n)/youngN)
-	f := func(rho, a float64) float64 {
-		k := rho * (1 - a)
-		return 1 + w*(math.Sqrt((1+k)/(1-k))-1)
+	if d.n >= youngN || r == 0 {
+		return 1, 1, 1 // the correction has faded out, or there is nothing to correct
 	}
-	return f(r, alphaShort), f(r*r, alphaVar), f(r*r, alphaSlow)
+	w := 1 - float64(d.n)/youngN
+	r2 := r * r
+	return persist(r, alphaShort, w), persist(r2, alphaVar, w), persist(r2, alphaSlow, w)
+}
+
+// persist is the persistence factor of an exponential mean with weight a over noise of
+// lag-one autocorrelation rho, faded by w.
+func persist(rho, a, w float64) float64 {
+	k := rho * (1 - a)
+	return 1 + w*(math.Sqrt((1+k)/(1-k))-1)
 }
 
 // inflation is the small-history widening factor of spread: 1 + 2/sqrt(n) with n the
 // effective number of samples, n(1−ρ)/(1+ρ), as autocorrelated samples tell less each.
 func (d *Detector) inflation() float64 {
 	r := max(0, min(0.98, float64(d.rho)))
-	nEff := float64(d.n) * (1 - r) / (1 + r)
+	m, k := float64(d.n)*(1-r), 1+r
+	// Clear of the boundary, the floor is known without the division.
+	if m > 2/alphaMin*k*(1+1e-9) {
+		return inflationFloor
+	}
+	nEff := m / k
 	if nEff >= 2/alphaMin {
 		return inflationFloor
 	}
 	return 1 + 2/math.Sqrt(max(nEff, 1))
 }
+
+// The quantile step of the tails, 0.5/(1+n·tailProb), is etaMin from etaMinN samples on.
+const (
+	etaMin  = 0.05
+	etaMinN = (0.5/etaMin - 1) / tailProb
+)
 
 // updateStats updates the short statistics and their tails. During warmup the spread is
 // still being learned and the residuals mean little, so the statistics start after it.
@@ -322,7 +359,10 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 	if !quiet {
 		return
 	}
-	eta := max(0.5/(1+float64(d.n)*tailProb), 0.05)
+	eta := etaMin
+	if d.n < etaMinN {
+		eta = max(0.5/(1+float64(d.n)*tailProb), etaMin)
+	}
 	levF, varF, slowF := d.persistence()
 	lev := float64(d.short) / (levNorm * levF)
 	vstat := (float64(d.vshort) - 1) / (varNorm * varF)
@@ -381,4 +421,15 @@ const DefaultSensitivity = 0.5
 // 1 − sensitivity.
 func Threshold(sensitivity float64) float64 { return 1 - sensitivity }
 
-func clamp(x, limit float64) float64 { return max(-limit, min(limit, x)) }
+// clamp limits x to [-limit, limit]. It is written with branches rather than min and
+// max, whose handling of NaN and signed zeros costs more: x is never NaN here, and is
+// within the limit for most samples.
+func clamp(x, limit float64) float64 {
+	if x > limit {
+		return limit
+	}
+	if x < -limit {
+		return -limit
+	}
+	return x
+}

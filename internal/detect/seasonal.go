@@ -80,30 +80,43 @@ func (s *seasonal) pos(t int64) spos {
 
 func (s *seasonal) mean() float64 { return float64(s.sum) / dayBins }
 
-// linear is the zero-mean profile at p, interpolated between bin centres.
-func (s *seasonal) linear(p spos) float64 {
-	return (1-p.f)*float64(s.bins[p.b0]) + p.f*float64(s.bins[p.b1]) - s.mean()
+// reading is the profile read at one time of the day, once per sample: the prediction
+// uses it, and the learning that follows needs every reading of it.
+type reading struct {
+	mean float64 // the mean of the bins, which the profile is taken relative to
+	lin  float64 // the zero-mean profile, interpolated between bin centres
+	stp  float64 // the zero-mean profile, read as one value per hour
+	wk   float64 // the part that depends on the day of the week (see weekAt)
+	at   float64 // the seasonal part of the prediction
 }
 
-// step is the zero-mean profile at p, read as one value per hour.
-func (s *seasonal) step(p spos) float64 { return float64(s.bins[p.h]) - s.mean() }
-
-// profile is the profile value at p in the chosen reading, whether or not it is active.
-func (s *seasonal) profile(p spos) float64 {
-	if s.steps {
-		return s.step(p)
+// read reads the profile at p. The seasonal part of the prediction is the profile in its
+// chosen reading when active, else 0, plus the weekly part when in use.
+func (s *seasonal) read(p spos) reading {
+	mean := s.mean()
+	r := reading{
+		mean: mean,
+		stp:  float64(s.bins[p.h]) - mean,
+		lin:  (1-p.f)*float64(s.bins[p.b0]) + p.f*float64(s.bins[p.b1]) - mean,
+		wk:   s.weekAt(p),
 	}
-	return s.linear(p)
+	r.at = r.wk
+	if s.active {
+		r.at = r.profile(s.steps) + r.wk
+	}
+	return r
 }
 
-// at is the seasonal part of the prediction: the profile when active, else 0, plus the
-// weekly part when in use.
-func (s *seasonal) at(p spos) float64 {
-	if !s.active {
-		return s.weekAt(p)
+// profile is the profile value in the chosen reading, whether or not it is active.
+func (r *reading) profile(steps bool) float64 {
+	if steps {
+		return r.stp
 	}
-	return s.profile(p) + s.weekAt(p)
+	return r.lin
 }
+
+// at is the seasonal part of the prediction at p (see read).
+func (s *seasonal) at(p spos) float64 { return s.read(p).at }
 
 // weekAt is the part of the prediction that depends on the day of the week: the week
 // shape when in use, which holds the weekday offsets too, else those offsets.
@@ -116,17 +129,13 @@ func (s *seasonal) weekAt(p spos) float64 {
 
 // learn updates the profile with dev = value − level (v is the value), clipped to within
 // four spreads of the profile so that an anomaly does not become part of the daily shape.
-// dtSec is the series' typical interval: each bin keeps about three days of memory
-// whatever the rate. n counts the samples learned from, this one included.
-func (s *seasonal) learn(sp spos, v, dev, spread, dtSec float64, n uint32) {
-	mean := s.mean()
-	stp := float64(s.bins[sp.h]) - mean
-	lin := (1-sp.f)*float64(s.bins[sp.b0]) + sp.f*float64(s.bins[sp.b1]) - mean
-	p := lin
-	if s.steps {
-		p = stp
-	}
-	wk := s.weekAt(sp)
+// r is the reading at sp before this sample. dtSec is the series' typical interval: each
+// bin keeps about three days of memory whatever the rate. n counts the samples learned
+// from, this one included.
+func (s *seasonal) learn(sp spos, r *reading, v, dev, spread, dtSec float64, n uint32) {
+	lin, stp := r.lin, r.stp
+	p := r.profile(s.steps)
+	wk := r.wk
 	s.shape.learn(sp, dev-p, s.week.at(sp), spread, dtSec, s.start)
 	s.week.learn(sp, v-p, spread, dtSec, s.start, n)
 	dev = max(p-4*spread, min(p+4*spread, dev-wk))
@@ -137,10 +146,10 @@ func (s *seasonal) learn(sp spos, v, dev, spread, dtSec float64, n uint32) {
 	gamma := max(1e-4, min(0.3, dtSec/(3*3600)))
 	if c := s.counts[sp.h]; c < math.MaxUint16 {
 		s.counts[sp.h] = c + 1
-		gamma = max(gamma, 1/float64(c+1))
+		gamma = meanRate(float64(c+1), gamma)
 	}
 	old := float64(s.bins[sp.h])
-	nb := float32(old + gamma*(dev+mean-old))
+	nb := float32(old + gamma*(dev+r.mean-old))
 	s.bins[sp.h] = nb
 	s.sum += nb - float32(old)
 

@@ -34,25 +34,46 @@ type tail struct {
 // Gaussian one until it has taught otherwise.
 func newTail() tail { return tail{q: 2.054, e: 0.42, xi: 0.18, ll: 1} }
 
-// surprise is −log10 of the modelled probability of exceeding x, at least 0.
+// surprise is −log10 of the modelled probability of exceeding x, at least 0. It runs for
+// every statistic of every sample, so the common case (the exponential model) is small
+// enough to be inlined and the Pareto model, with its logarithm, is apart.
 func (t *tail) surprise(x float64) float64 {
 	q := float64(t.q)
 	if x > q && t.ll < paretoSwitch {
-		return tailBase + math.Log10(x/q)/float64(t.xi)
+		return t.paretoSurprise(x, q)
 	}
-	return max(tailBase+math.Log10E*(x-q)/float64(t.e), 0)
+	u := tailBase + math.Log10E*(x-q)/float64(t.e)
+	if u < 0 {
+		return 0
+	}
+	return u
+}
+
+// paretoSurprise is the surprise of x above the threshold q under the Pareto model.
+func (t *tail) paretoSurprise(x, q float64) float64 {
+	return tailBase + math.Log10(x/q)/float64(t.xi)
 }
 
 // update learns from x. eta is the quantile step size: large on a new series, small
-// later. The exponential excess is clipped at six mean excesses so that one huge anomaly
-// cannot flatten that model for the rest of the series' life; the likelihood race between
-// the models sees the excess unclipped.
+// later. Most samples are below the threshold and only move it down a little; the
+// excesses, one in fifty, go to learnExcess.
 func (t *tail) update(x, eta float64) {
-	q, e, xi := float64(t.q), float64(t.e), float64(t.xi)
-	if x <= q {
-		t.q = float32(max(q-eta*e*tailProb, qFloor))
+	if x > float64(t.q) {
+		t.learnExcess(x, eta)
 		return
 	}
+	q := float64(t.q) - eta*float64(t.e)*tailProb
+	if q < qFloor {
+		q = qFloor
+	}
+	t.q = float32(q)
+}
+
+// learnExcess learns from x above the threshold. The exponential excess is clipped at six
+// mean excesses so that one huge anomaly cannot flatten that model for the rest of the
+// series' life; the likelihood race between the models sees the excess unclipped.
+func (t *tail) learnExcess(x, eta float64) {
+	q, e, xi := float64(t.q), float64(t.e), float64(t.xi)
 	y, lr := x-q, math.Log(x/q)
 	llExp := -math.Log(e) - min(y/e, 100)
 	llPar := -math.Log(xi) - math.Log(q) - (1/xi+1)*lr
