@@ -95,12 +95,23 @@ type Detector struct {
 	runs     uint8 // consecutive samples with the fast mean far from the level
 	gated    uint8 // consecutive samples kept from teaching the baseline, saturating
 
-	up, down, levUp, levDown, vari tail
-	variSlow                       tail
-	rate                           tail // of the spike-rate statistic
-	season                         seasonal
-	recur                          recur
+	tails  [nStats]tail // of each statistic, by the indexes below
+	season seasonal
+	recur  recur
 }
+
+// The statistics that have a tail, in the order in which score weighs them: on a tie of
+// surprise, the first names the detector.
+const (
+	sUp       = iota // the residual z: spikes up
+	sDown            // −z: spikes down
+	sLevUp           // the short mean of z, standardized: level shifts up
+	sLevDown         // and down
+	sVari            // the short mean of z², standardized: variance changes
+	sVariSlow        // the slower mean of z², standardized
+	sRate            // the spike count (see observeDensity)
+	nStats
+)
 
 // NewDetector returns a Detector with an empty history.
 func NewDetector() *Detector {
@@ -111,15 +122,17 @@ func NewDetector() *Detector {
 
 func (d *Detector) reset() {
 	*d = Detector{}
-	for _, t := range d.tails() {
-		*t = newTail()
+	for i := range d.tails {
+		d.tails[i] = newTail()
 	}
 	d.vshort, d.vslow = 1, 1
 }
 
-// tails lists the Detector's tails, in the snapshot's order.
-func (d *Detector) tails() []*tail {
-	return []*tail{&d.up, &d.down, &d.levUp, &d.levDown, &d.vari, &d.rate, &d.variSlow}
+// snapTails lists the Detector's tails in the snapshot's order.
+func (d *Detector) snapTails() []*tail {
+	t := &d.tails
+	return []*tail{&t[sUp], &t[sDown], &t[sLevUp], &t[sLevDown], &t[sVari], &t[sRate],
+		&t[sVariSlow]}
 }
 
 // Step feeds one sample (t in Unix milliseconds) and scores it using only the past.
@@ -150,11 +163,11 @@ func (d *Detector) Step(t int64, v float64) Result {
 	spread := d.scale() * infl
 	z := (v - pred) / spread
 
-	var res Result
+	res := Result{Expected: pred, Spread: spread, Z: z}
 	if d.n > warmup {
-		res = d.score(z, gapU, t)
+		u, name := d.score(z, gapU, t)
+		res.Score, res.Detector, res.surprise = scoreOf(u), name, u
 	}
-	res.Expected, res.Spread, res.Z = pred, spread, z
 	d.learn(sp, &sv, v, z, spread, infl, res.surprise)
 	res.Onset = d.onset(res.Score, res.surprise)
 	return res
@@ -165,9 +178,16 @@ func (d *Detector) Step(t int64, v float64) Result {
 // values' resolution.
 func (d *Detector) scale() float64 {
 	s := 1.2533 * float64(d.mad)
-	s = max(s, relFloor*math.Abs(d.level))
-	s = max(s, float64(d.quantum))
-	return max(s, 1e-9)
+	if f := relFloor * math.Abs(d.level); f > s {
+		s = f
+	}
+	if q := float64(d.quantum); q > s {
+		s = q
+	}
+	if s < 1e-9 {
+		s = 1e-9
+	}
+	return s
 }
 
 // observeQuantum learns the resolution of the values: a series of small integers (tweets
@@ -198,21 +218,32 @@ func (d *Detector) observeInterval(dt float64) float64 {
 		}
 	}
 	// Learn the interval from clipped intervals, so that one gap barely moves it.
-	d.dt = float32(typ + 0.05*(min(max(dt, 0.5*typ), 2*typ)-typ))
+	if dt != typ {
+		d.dt = float32(typ + 0.05*(within(dt, 0.5*typ, 2*typ)-typ))
+	}
 	return u
 }
 
-// score turns the residual statistics into one surprise and a score.
-func (d *Detector) score(z, gapU float64, t int64) Result {
+// score turns the residual statistics into one surprise and names the detector behind it.
+func (d *Detector) score(z, gapU float64, t int64) (float64, string) {
 	// The short statistics including this sample. Each sample's part is clipped: a single
 	// spike is the spike detector's business, and must not also read as a level shift
 	// or a variance change.
 	short := 0.8*float64(d.short) + 0.2*clamp(z, shortClip)
 	levF, varF, slowF := d.persistence()
 	lev := short / (levNorm * levF)
-	z2 := min(z*z, varClip)
-	vstat := (0.9*float64(d.vshort) + 0.1*z2 - 1) / (varNorm * varF)
-	slow := ((1-alphaSlow)*float64(d.vslow) + alphaSlow*z2 - 1) / (slowNorm * slowF)
+	z2 := z * z
+	if z2 > varClip {
+		z2 = varClip
+	}
+	x := [nStats]float64{
+		sUp: z, sDown: -z, sLevUp: lev, sLevDown: -lev,
+		sVari:     (0.9*float64(d.vshort) + 0.1*z2 - 1) / (varNorm * varF),
+		sVariSlow: ((1-alphaSlow)*float64(d.vslow) + alphaSlow*z2 - 1) / (slowNorm * slowF),
+		sRate:     d.observeDensity(z),
+	}
+	var u [nStats]float64
+	d.surprises(&x, &u)
 
 	best, name := 0.0, ""
 	pick := func(u float64, n string) {
@@ -220,21 +251,48 @@ func (d *Detector) score(z, gapU float64, t int64) Result {
 			best, name = u, n
 		}
 	}
-	spike := max(d.recUp.limit(d.up.surprise(z), z), d.recDown.limit(d.down.surprise(-z), -z))
-	d.recUp.see(z, float64(d.up.q))
-	d.recDown.see(-z, float64(d.down.q))
+	spike := d.recUp.limit(u[sUp], z)
+	if dn := d.recDown.limit(u[sDown], -z); dn > spike {
+		spike = dn
+	}
+	d.recUp.see(z, float64(d.tails[sUp].q))
+	d.recDown.see(-z, float64(d.tails[sDown].q))
 	if spike >= learnGate && d.recur.observe(t, float64(d.dt)) {
 		// The same spike came at this time on earlier days: routine, not news.
 		spike = learnGate
 	}
 	pick(spike, DetSpike)
-	pick(d.levUp.surprise(lev), DetLevel)
-	pick(d.levDown.surprise(-lev), DetLevel)
-	pick(d.vari.surprise(vstat), DetVariance)
-	pick(d.variSlow.surprise(slow), DetVariance)
-	pick(d.rate.surprise(d.observeDensity(z)), DetRate)
+	pick(u[sLevUp], DetLevel)
+	pick(u[sLevDown], DetLevel)
+	pick(u[sVari], DetVariance)
+	pick(u[sVariSlow], DetVariance)
+	pick(u[sRate], DetRate)
 	pick(gapU, DetGap)
-	return Result{Score: scoreOf(best), Detector: name, surprise: best}
+	return best, name
+}
+
+// surprises sets u to the surprise of each statistic x under its tail (see tail.heavy).
+func (d *Detector) surprises(x, u *[nStats]float64) {
+	for i := range d.tails {
+		t := &d.tails[i]
+		if t.heavy(x[i]) {
+			u[i] = t.paretoSurprise(x[i])
+		} else {
+			u[i] = t.expSurprise(x[i])
+		}
+	}
+}
+
+// learnTails teaches each tail its statistic x, with quantile step eta.
+func (d *Detector) learnTails(x *[nStats]float64, eta float64) {
+	for i := range d.tails {
+		t := &d.tails[i]
+		if x[i] > float64(t.q) {
+			t.learnExcess(x[i], eta)
+		} else {
+			t.descend(eta)
+		}
+	}
 }
 
 // scoreOf maps a surprise (−log10 of a tail probability) onto [0, 1]: u²/(u²+c²), so
@@ -308,9 +366,12 @@ func meanRate(n, floor float64) float64 {
 // (cerebro demo). The correction fades out over youngN samples: by then the tails have
 // learned the statistics' real spread themselves, and a noisy ρ only blurs them.
 func (d *Detector) persistence() (lev, vari, slow float64) {
-	r := max(0, min(0.98, float64(d.rho)))
-	if d.n >= youngN || r == 0 {
-		return 1, 1, 1 // the correction has faded out, or there is nothing to correct
+	if d.n >= youngN {
+		return 1, 1, 1 // the correction has faded out
+	}
+	r := within(float64(d.rho), 0, 0.98)
+	if r == 0 {
+		return 1, 1, 1 // nothing to correct
 	}
 	w := 1 - float64(d.n)/youngN
 	r2 := r * r
@@ -327,7 +388,7 @@ func persist(rho, a, w float64) float64 {
 // inflation is the small-history widening factor of spread: 1 + 2/sqrt(n) with n the
 // effective number of samples, n(1−ρ)/(1+ρ), as autocorrelated samples tell less each.
 func (d *Detector) inflation() float64 {
-	r := max(0, min(0.98, float64(d.rho)))
+	r := within(float64(d.rho), 0, 0.98)
 	m, k := float64(d.n)*(1-r), 1+r
 	// Clear of the boundary, the floor is known without the division.
 	if m > 2/alphaMin*k*(1+1e-9) {
@@ -353,7 +414,10 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 		return
 	}
 	d.short = float32(0.8*float64(d.short) + 0.2*clamp(z, shortClip))
-	z2 := min(z*z, varClip)
+	z2 := z * z
+	if z2 > varClip {
+		z2 = varClip
+	}
 	d.vshort = float32(0.9*float64(d.vshort) + 0.1*z2)
 	d.vslow = float32((1-alphaSlow)*float64(d.vslow) + alphaSlow*z2)
 	if !quiet {
@@ -364,15 +428,15 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 		eta = max(0.5/(1+float64(d.n)*tailProb), etaMin)
 	}
 	levF, varF, slowF := d.persistence()
-	lev := float64(d.short) / (levNorm * levF)
-	vstat := (float64(d.vshort) - 1) / (varNorm * varF)
-	d.up.update(z, eta)
-	d.down.update(-z, eta)
-	d.levUp.update(lev, eta)
-	d.levDown.update(-lev, eta)
-	d.vari.update(vstat, eta)
-	d.variSlow.update((float64(d.vslow)-1)/(slowNorm*slowF), eta)
-	d.rate.update(d.densityStat(), eta)
+	x := [nStats]float64{
+		sUp: z, sDown: -z,
+		sLevUp:    float64(d.short) / (levNorm * levF),
+		sVari:     (float64(d.vshort) - 1) / (varNorm * varF),
+		sVariSlow: (float64(d.vslow) - 1) / (slowNorm * slowF),
+		sRate:     d.densityStat(),
+	}
+	x[sLevDown] = -x[sLevUp]
+	d.learnTails(&x, eta)
 }
 
 // acceptShift makes a sustained new level the baseline: after shiftRuns samples with the
@@ -421,15 +485,19 @@ const DefaultSensitivity = 0.5
 // 1 − sensitivity.
 func Threshold(sensitivity float64) float64 { return 1 - sensitivity }
 
-// clamp limits x to [-limit, limit]. It is written with branches rather than min and
-// max, whose handling of NaN and signed zeros costs more: x is never NaN here, and is
-// within the limit for most samples.
-func clamp(x, limit float64) float64 {
-	if x > limit {
-		return limit
+// clamp limits x to [-limit, limit].
+func clamp(x, limit float64) float64 { return within(x, -limit, limit) }
+
+// within limits x to [lo, hi], as max(lo, min(hi, x)) does for lo <= hi. It is written
+// with branches because the builtins' handling of NaN and signed zeros costs three times
+// the instructions, on the hot path of every sample: x is never NaN here, and the
+// branches go the same way for most samples.
+func within(x, lo, hi float64) float64 {
+	if x > hi {
+		return hi
 	}
-	if x < -limit {
-		return -limit
+	if x < lo {
+		return lo
 	}
 	return x
 }

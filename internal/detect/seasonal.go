@@ -43,13 +43,14 @@ type seasonal struct {
 func (s *seasonal) init(t int64) { s.start, s.shape = t, newWeekShape() }
 
 // spos is a time's place in the day: its hour, the two bin centres around it and the
-// weight of the second. Step computes it once per sample.
+// weight of the second. Step computes it once per sample, and it is passed by value to
+// every profile, so its indexes are bytes: three words to copy rather than seven.
 type spos struct {
-	h, b0, b1 int
-	dow       int // day of the week, 0 on Thursdays (the Unix epoch's)
-	block     int // four-hour block of the week, for the week shape
 	f         float64
 	t         int64
+	h, b0, b1 uint8
+	dow       uint8 // day of the week, 0 on Thursdays (the Unix epoch's)
+	block     uint8 // four-hour block of the week, for the week shape
 }
 
 func (s *seasonal) pos(t int64) spos {
@@ -75,7 +76,8 @@ func (s *seasonal) pos(t int64) spos {
 		dow += 7
 	}
 	block := dow*shapePerDay + int(ms/shapeMs)
-	return spos{h: h, b0: b0, b1: b1, dow: dow, block: block, f: x - float64(b0), t: t}
+	return spos{h: uint8(h), b0: uint8(b0), b1: uint8(b1), dow: uint8(dow), block: uint8(block),
+		f: x - float64(b0), t: t}
 }
 
 func (s *seasonal) mean() float64 { return float64(s.sum) / dayBins }
@@ -138,12 +140,12 @@ func (s *seasonal) learn(sp spos, r *reading, v, dev, spread, dtSec float64, n u
 	wk := r.wk
 	s.shape.learn(sp, dev-p, s.week.at(sp), spread, dtSec, s.start)
 	s.week.learn(sp, v-p, spread, dtSec, s.start, n)
-	dev = max(p-4*spread, min(p+4*spread, dev-wk))
+	dev = within(dev-wk, p-4*spread, p+4*spread)
 
 	// A bin is the plain mean of its samples until it holds three days' worth, then an
 	// exponential mean over about three days: a young profile must not start at zero and
 	// take days to reach the shape it has already seen.
-	gamma := max(1e-4, min(0.3, dtSec/(3*3600)))
+	gamma := within(dtSec/(3*3600), 1e-4, 0.3)
 	if c := s.counts[sp.h]; c < math.MaxUint16 {
 		s.counts[sp.h] = c + 1
 		gamma = meanRate(float64(c+1), gamma)
@@ -159,5 +161,6 @@ func (s *seasonal) learn(sp spos, r *reading, v, dev, spread, dtSec float64, n u
 	s.errLin += float32(beta * (dl*dl - float64(s.errLin)))
 	s.errStep += float32(beta * (ds*ds - float64(s.errStep)))
 	s.steps = s.errStep < s.errLin
-	s.active = sp.t-s.start >= day && min(s.errLin, s.errStep) < seasonOn*s.errFlat
+	s.active = sp.t-s.start >= day &&
+		(s.errLin < seasonOn*s.errFlat || s.errStep < seasonOn*s.errFlat)
 }

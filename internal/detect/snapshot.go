@@ -68,7 +68,7 @@ func (st *series) visitFields(v fieldVisitor) {
 		v.f32(&f)
 		*r = record(f)
 	}
-	for _, t := range d.tails() {
+	for _, t := range d.snapTails() {
 		v.f32(&t.q)
 		v.f32(&t.e)
 		v.f32(&t.xi)

@@ -34,34 +34,35 @@ type tail struct {
 // Gaussian one until it has taught otherwise.
 func newTail() tail { return tail{q: 2.054, e: 0.42, xi: 0.18, ll: 1} }
 
-// surprise is −log10 of the modelled probability of exceeding x, at least 0. It runs for
-// every statistic of every sample, so the common case (the exponential model) is small
-// enough to be inlined and the Pareto model, with its logarithm, is apart.
-func (t *tail) surprise(x float64) float64 {
-	q := float64(t.q)
-	if x > q && t.ll < paretoSwitch {
-		return t.paretoSurprise(x, q)
-	}
-	u := tailBase + math.Log10E*(x-q)/float64(t.e)
+// The surprise of x is −log10 of the modelled probability of exceeding it, at least 0:
+// paretoSurprise where heavy, else expSurprise. Detector.surprises runs that choice for
+// every statistic of every sample, so each part is small enough to be inlined except
+// the Pareto model's, with its logarithm.
+
+// heavy reports whether x is scored by the Pareto model: above q, once that model won.
+func (t *tail) heavy(x float64) bool { return x > float64(t.q) && t.ll < paretoSwitch }
+
+// expSurprise is the surprise of x under the exponential model.
+func (t *tail) expSurprise(x float64) float64 {
+	u := tailBase + math.Log10E*(x-float64(t.q))/float64(t.e)
 	if u < 0 {
 		return 0
 	}
 	return u
 }
 
-// paretoSurprise is the surprise of x above the threshold q under the Pareto model.
-func (t *tail) paretoSurprise(x, q float64) float64 {
-	return tailBase + math.Log10(x/q)/float64(t.xi)
+// paretoSurprise is the surprise of x above the threshold under the Pareto model.
+func (t *tail) paretoSurprise(x float64) float64 {
+	return tailBase + math.Log10(x/float64(t.q))/float64(t.xi)
 }
 
-// update learns from x. eta is the quantile step size: large on a new series, small
-// later. Most samples are below the threshold and only move it down a little; the
-// excesses, one in fifty, go to learnExcess.
-func (t *tail) update(x, eta float64) {
-	if x > float64(t.q) {
-		t.learnExcess(x, eta)
-		return
-	}
+// Learning from x: eta is the quantile step size, large on a new series, small later.
+// Most samples are below the threshold and only move it down a little (descend); the
+// excesses, one in fifty, go to learnExcess. Detector.learnTails makes that choice for
+// every statistic.
+
+// descend lowers the threshold after a sample below it.
+func (t *tail) descend(eta float64) {
 	q := float64(t.q) - eta*float64(t.e)*tailProb
 	if q < qFloor {
 		q = qFloor

@@ -46,9 +46,9 @@ func (w *weekly) learn(p spos, x, spread, dtSec float64, start int64, n uint32) 
 	mean := w.mean()
 	old := float64(w.days[p.dow])
 	off := old - mean
-	r := max(off-8*spread, min(off+8*spread, x-w.ref))
+	r := within(x-w.ref, off-8*spread, off+8*spread)
 
-	gamma := max(1e-5, min(0.3, dtSec/(3*86400)))
+	gamma := within(dtSec/(3*86400), 1e-5, 0.3)
 	if c := w.counts[p.dow]; c < math.MaxUint16 {
 		w.counts[p.dow] = c + 1
 		gamma = meanRate(float64(c+1), gamma)

@@ -56,13 +56,13 @@ func (w *weekShape) at(p spos) float64 {
 // the weekday offsets predict: the shape is used only once it does clearly better.
 func (w *weekShape) learn(p spos, x, wk, spread, dtSec float64, start int64) {
 	b := p.block
-	if int(w.cur) != b {
+	if int(w.cur) != int(b) {
 		w.fold()
 		w.cur, w.sum, w.n = int8(b), 0, 0
 	}
 	old, r := w.bins[b].float(), x
 	if w.weeks[b] > 0 {
-		r = max(old-shapeClip*spread, min(old+shapeClip*spread, x))
+		r = within(x, old-shapeClip*spread, old+shapeClip*spread)
 	}
 	if w.n < 65535 { // a pass of more samples learns from its first 65535
 		w.sum += float32(r)
