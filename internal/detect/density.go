@@ -39,5 +39,5 @@ func (d *Detector) observeDensity(z float64) float64 {
 
 // densityStat is the standardized spike count of the last 32 samples.
 func (d *Detector) densityStat() float64 {
-	return (float64(bits.OnesCount32(d.spikes)) - densMean) / densSD
+	return (float64(bits.OnesCount32(d.spikes)) - densMean) * (1 / densSD)
 }

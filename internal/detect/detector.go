@@ -159,8 +159,8 @@ func (d *Detector) Step(t int64, v float64) Result {
 	sp := d.season.pos(t)
 	sv := d.season.read(sp)
 	pred := d.level + sv.at
-	infl := d.inflation()
-	spread := d.scale() * infl
+	base := d.scale()
+	spread := base * d.inflation()
 	z := (v - pred) / spread
 
 	res := Result{Expected: pred, Spread: spread, Z: z}
@@ -168,7 +168,7 @@ func (d *Detector) Step(t int64, v float64) Result {
 		u, name := d.score(z, gapU, t)
 		res.Score, res.Detector, res.surprise = scoreOf(u), name, u
 	}
-	d.learn(sp, &sv, v, z, spread, infl, res.surprise)
+	d.learn(sp, &sv, v, z, base, spread, res.surprise)
 	res.Onset = d.onset(res.Score, res.surprise)
 	return res
 }
@@ -230,16 +230,16 @@ func (d *Detector) score(z, gapU float64, t int64) (float64, string) {
 	// spike is the spike detector's business, and must not also read as a level shift
 	// or a variance change.
 	short := 0.8*float64(d.short) + 0.2*clamp(z, shortClip)
-	levF, varF, slowF := d.persistence()
-	lev := short / (levNorm * levF)
+	levS, varS, slowS := d.statScales()
+	lev := short * levS
 	z2 := z * z
 	if z2 > varClip {
 		z2 = varClip
 	}
 	x := [nStats]float64{
 		sUp: z, sDown: -z, sLevUp: lev, sLevDown: -lev,
-		sVari:     (0.9*float64(d.vshort) + 0.1*z2 - 1) / (varNorm * varF),
-		sVariSlow: ((1-alphaSlow)*float64(d.vslow) + alphaSlow*z2 - 1) / (slowNorm * slowF),
+		sVari:     (0.9*float64(d.vshort) + 0.1*z2 - 1) * varS,
+		sVariSlow: ((1-alphaSlow)*float64(d.vslow) + alphaSlow*z2 - 1) * slowS,
 		sRate:     d.observeDensity(z),
 	}
 	var u [nStats]float64
@@ -316,29 +316,35 @@ func scoreOf(u float64) float64 {
 // outliers still teach the tails how heavy they are, and it holds for at most gateRun
 // samples in a row: behaviour that lasts that long is the series' new normal (a variance
 // change, a new regime), and must be learned.
-func (d *Detector) learn(sp spos, sv *reading, v, z, spread, infl, surprise float64) {
+//
+// base is the spread before the widening of a short history.
+func (d *Detector) learn(sp spos, sv *reading, v, z, base, spread, surprise float64) {
 	quiet := surprise < learnGate || d.gated == 0 || d.gated >= gateRun
 	if surprise < learnGate {
 		d.gated = 0
 	} else if d.gated < math.MaxUint8 {
 		d.gated++
 	}
-	n := float64(d.n)
-	base := spread / infl
+	// The weights of the plain means that turn exponential, max(1/n, floor): one
+	// division for the three while any of them is still 1/n.
+	alpha, aScale, aRho := alphaMin, alphaScale, alphaRho
+	if d.n < 1/alphaMin {
+		inv := 1 / float64(d.n)
+		alpha, aScale, aRho = max(inv, alphaMin), max(inv, alphaScale), max(inv, alphaRho)
+	}
 	resid := v - d.level - sv.at
 	if d.n > warmup {
 		resid = clamp(z, clipZ) * base
 	}
-	d.level += meanRate(n, alphaMin) * resid
+	d.level += alpha * resid
 	d.season.learn(sp, sv, v, v-d.level, base, float64(d.dt), d.n-1)
-	aScale := meanRate(n, alphaScale)
 	if quiet {
 		d.mad = float32(float64(d.mad) + aScale*(math.Abs(resid)-float64(d.mad)))
 	}
 
 	if quiet {
 		zc := clamp(z, shortClip)
-		d.rho += float32(meanRate(n, alphaRho) * (zc*float64(d.lastZ) - float64(d.rho)))
+		d.rho += float32(aRho * (zc*float64(d.lastZ) - float64(d.rho)))
 		d.lastZ = float32(zc)
 	} else {
 		d.lastZ = 0
@@ -378,6 +384,17 @@ func (d *Detector) persistence() (lev, vari, slow float64) {
 	return persist(r, alphaShort, w), persist(r2, alphaVar, w), persist(r2, alphaSlow, w)
 }
 
+// statScales returns the factors that standardize the level, variance and slow variance
+// statistics: 1/(sd of the statistic × its persistence factor). Multiplying by them
+// spares three divisions per statistic set on every established series.
+func (d *Detector) statScales() (lev, vari, slow float64) {
+	if d.n >= youngN {
+		return 1 / levNorm, 1 / varNorm, 1 / slowNorm
+	}
+	levF, varF, slowF := d.persistence()
+	return 1 / (levNorm * levF), 1 / (varNorm * varF), 1 / (slowNorm * slowF)
+}
+
 // persist is the persistence factor of an exponential mean with weight a over noise of
 // lag-one autocorrelation rho, faded by w.
 func persist(rho, a, w float64) float64 {
@@ -389,16 +406,14 @@ func persist(rho, a, w float64) float64 {
 // effective number of samples, n(1−ρ)/(1+ρ), as autocorrelated samples tell less each.
 func (d *Detector) inflation() float64 {
 	r := within(float64(d.rho), 0, 0.98)
-	m, k := float64(d.n)*(1-r), 1+r
-	// Clear of the boundary, the floor is known without the division.
-	if m > 2/alphaMin*k*(1+1e-9) {
+	m, k := float64(d.n)*(1-r), 1+r // nEff = m/k
+	if m >= 2/alphaMin*k {
 		return inflationFloor
 	}
-	nEff := m / k
-	if nEff >= 2/alphaMin {
-		return inflationFloor
+	if m <= k {
+		return 3 // nEff at most 1
 	}
-	return 1 + 2/math.Sqrt(max(nEff, 1))
+	return 1 + 2*math.Sqrt(k/m)
 }
 
 // The quantile step of the tails, 0.5/(1+n·tailProb), is etaMin from etaMinN samples on.
@@ -427,12 +442,12 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 	if d.n < etaMinN {
 		eta = max(0.5/(1+float64(d.n)*tailProb), etaMin)
 	}
-	levF, varF, slowF := d.persistence()
+	levS, varS, slowS := d.statScales()
 	x := [nStats]float64{
 		sUp: z, sDown: -z,
-		sLevUp:    float64(d.short) / (levNorm * levF),
-		sVari:     (float64(d.vshort) - 1) / (varNorm * varF),
-		sVariSlow: (float64(d.vslow) - 1) / (slowNorm * slowF),
+		sLevUp:    float64(d.short) * levS,
+		sVari:     (float64(d.vshort) - 1) * varS,
+		sVariSlow: (float64(d.vslow) - 1) * slowS,
 		sRate:     d.densityStat(),
 	}
 	x[sLevDown] = -x[sLevUp]

@@ -80,7 +80,7 @@ func (s *seasonal) pos(t int64) spos {
 		f: x - float64(b0), t: t}
 }
 
-func (s *seasonal) mean() float64 { return float64(s.sum) / dayBins }
+func (s *seasonal) mean() float64 { return float64(s.sum) * (1.0 / dayBins) }
 
 // reading is the profile read at one time of the day, once per sample: the prediction
 // uses it, and the learning that follows needs every reading of it.
@@ -145,7 +145,7 @@ func (s *seasonal) learn(sp spos, r *reading, v, dev, spread, dtSec float64, n u
 	// A bin is the plain mean of its samples until it holds three days' worth, then an
 	// exponential mean over about three days: a young profile must not start at zero and
 	// take days to reach the shape it has already seen.
-	gamma := within(dtSec/(3*3600), 1e-4, 0.3)
+	gamma := within(dtSec*(1.0/(3*3600)), 1e-4, 0.3)
 	if c := s.counts[sp.h]; c < math.MaxUint16 {
 		s.counts[sp.h] = c + 1
 		gamma = meanRate(float64(c+1), gamma)

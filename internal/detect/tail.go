@@ -75,10 +75,12 @@ func (t *tail) descend(eta float64) {
 // series' life; the likelihood race between the models sees the excess unclipped.
 func (t *tail) learnExcess(x, eta float64) {
 	q, e, xi := float64(t.q), float64(t.e), float64(t.xi)
+	// The log-likelihoods of the excess y under the two models, −ln e − y/e and
+	// −ln ξ − ln q − (1/ξ+1)·ln(x/q), differ by ln(ξq/e) − y/e + (1/ξ+1)·ln(x/q): two
+	// logarithms rather than four.
 	y, lr := x-q, math.Log(x/q)
-	llExp := -math.Log(e) - min(y/e, 100)
-	llPar := -math.Log(xi) - math.Log(q) - (1/xi+1)*lr
-	t.ll += float32(0.1 * (min(max(llExp-llPar, -20), 20) - float64(t.ll)))
+	adv := math.Log(xi*q/e) - min(y/e, 100) + (1/xi+1)*lr
+	t.ll += float32(0.1 * (min(max(adv, -20), 20) - float64(t.ll)))
 
 	e += 0.05 * (min(y, 6*e) - e)
 	xi += 0.05 * (min(lr, 6*xi) - xi)

@@ -35,20 +35,20 @@ func (w *weekly) at(p spos) float64 {
 
 func (w *weekly) offset(p spos) float64 { return float64(w.days[p.dow]) - w.mean() }
 
-func (w *weekly) mean() float64 { return float64(w.sum) / 7 }
+func (w *weekly) mean() float64 { return float64(w.sum) * (1.0 / 7) }
 
 // learn teaches the weekday of p from x, the value less its daily profile. Deviations are
 // clipped to eight spreads around the weekday's offset so that one anomaly does not
 // become a weekday's habit. n counts the samples learned from, this one included: the
 // Detector's count less its first sample, which only sets the level.
 func (w *weekly) learn(p spos, x, spread, dtSec float64, start int64, n uint32) {
-	w.ref += meanRate(float64(n), min(1, dtSec/(7*86400))) * (x - w.ref)
+	w.ref += meanRate(float64(n), min(1, dtSec*(1.0/(7*86400)))) * (x - w.ref)
 	mean := w.mean()
 	old := float64(w.days[p.dow])
 	off := old - mean
 	r := within(x-w.ref, off-8*spread, off+8*spread)
 
-	gamma := within(dtSec/(3*86400), 1e-5, 0.3)
+	gamma := within(dtSec*(1.0/(3*86400)), 1e-5, 0.3)
 	if c := w.counts[p.dow]; c < math.MaxUint16 {
 		w.counts[p.dow] = c + 1
 		gamma = meanRate(float64(c+1), gamma)

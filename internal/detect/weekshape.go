@@ -74,7 +74,7 @@ func (w *weekShape) learn(p spos, x, wk, spread, dtSec float64, start int64) {
 	// is at least a week, or a shape that shows once a week would be forgotten by the
 	// next time it comes.
 	if w.weeks[b] >= 2 {
-		beta := min(0.002, dtSec/(7*86400))
+		beta := min(0.002, dtSec*(1.0/(7*86400)))
 		e, f := r-old, r-wk
 		w.errOff += float32(beta * (f*f - float64(w.errOff)))
 		w.errOn += float32(beta * (e*e - float64(w.errOn)))
