@@ -19,7 +19,7 @@ const (
 	alphaShort = 0.2    // the short window of the level-shift statistic
 	alphaVar   = 0.1    // the short window of the variance statistic
 	alphaSlow  = 0.07   // and its slower window, for spreads that widen gradually
-	alphaRho   = 0.02   // adaptation of the residuals' autocorrelation (see persistence)
+	alphaRho   = 0.02   // adaptation of the residuals' autocorrelation (see statScales)
 	youngN     = 300.0  // samples over which the persistence correction fades out
 	clipZ      = 3.0    // residuals beyond this move the baseline no further
 	shiftZ     = 4.0    // a level this far out for shiftRuns samples becomes the baseline
@@ -39,6 +39,9 @@ var (
 	levNorm        = math.Sqrt(alphaShort / (2 - alphaShort)) // sd of the short mean
 	varNorm        = math.Sqrt(2 * alphaVar / (2 - alphaVar)) // sd of the short variance
 	slowNorm       = math.Sqrt(2 * alphaSlow / (2 - alphaSlow))
+	invLevNorm     = 1 / levNorm
+	invVarNorm     = 1 / varNorm
+	invSlowNorm    = 1 / slowNorm
 	suppDecay      = math.Exp2(-1 / suppressHL)
 	inflationFloor = 1 + 2/math.Sqrt(2/alphaMin)
 )
@@ -242,17 +245,9 @@ func (d *Detector) score(z, gapU float64, t int64) (float64, string) {
 		sVariSlow: ((1-alphaSlow)*float64(d.vslow) + alphaSlow*z2 - 1) * slowS,
 		sRate:     d.observeDensity(z),
 	}
-	var u [nStats]float64
-	d.surprises(&x, &u)
 
-	best, name := 0.0, ""
-	pick := func(u float64, n string) {
-		if u > best {
-			best, name = u, n
-		}
-	}
-	spike := d.recUp.limit(u[sUp], z)
-	if dn := d.recDown.limit(u[sDown], -z); dn > spike {
+	spike := d.recUp.limit(d.tails[sUp].surprise(z), z)
+	if dn := d.recDown.limit(d.tails[sDown].surprise(-z), -z); dn > spike {
 		spike = dn
 	}
 	d.recUp.see(z, float64(d.tails[sUp].q))
@@ -261,26 +256,30 @@ func (d *Detector) score(z, gapU float64, t int64) (float64, string) {
 		// The same spike came at this time on earlier days: routine, not news.
 		spike = learnGate
 	}
-	pick(spike, DetSpike)
-	pick(u[sLevUp], DetLevel)
-	pick(u[sLevDown], DetLevel)
-	pick(u[sVari], DetVariance)
-	pick(u[sVariSlow], DetVariance)
-	pick(u[sRate], DetRate)
-	pick(gapU, DetGap)
+	best, name := 0.0, ""
+	if spike > 0 {
+		best, name = spike, DetSpike
+	}
+	// The other statistics need their surprise only when it beats the best so far, which
+	// tail.beats tells without the division; in the order of the statistics, so that on
+	// a tie the first wins.
+	for i := sLevUp; i < nStats; i++ {
+		if t := &d.tails[i]; t.beats(x[i], best) {
+			if u := t.surprise(x[i]); u > best {
+				best, name = u, statNames[i]
+			}
+		}
+	}
+	if gapU > best {
+		best, name = gapU, DetGap
+	}
 	return best, name
 }
 
-// surprises sets u to the surprise of each statistic x under its tail (see tail.heavy).
-func (d *Detector) surprises(x, u *[nStats]float64) {
-	for i := range d.tails {
-		t := &d.tails[i]
-		if t.heavy(x[i]) {
-			u[i] = t.paretoSurprise(x[i])
-		} else {
-			u[i] = t.expSurprise(x[i])
-		}
-	}
+// statNames are the detectors that the statistics' surprises are reported as.
+var statNames = [nStats]string{
+	sUp: DetSpike, sDown: DetSpike, sLevUp: DetLevel, sLevDown: DetLevel,
+	sVari: DetVariance, sVariSlow: DetVariance, sRate: DetRate,
 }
 
 // learnTails teaches each tail its statistic x, with quantile step eta.
@@ -363,43 +362,39 @@ func meanRate(n, floor float64) float64 {
 	return max(1/n, floor)
 }
 
-// persistence returns how much wider than for independent residuals the level and the
-// variance statistics swing when the residuals are autocorrelated (lag-one ρ): for an
-// exponential mean with weight a of AR(1) noise the factor on its standard deviation is
+// statScales returns the factors that standardize the level, variance and slow variance
+// statistics: 1/(sd of the statistic × its persistence factor). Multiplying by them
+// spares the divisions on every established series, whose factors are constants.
+//
+// The persistence factor is how much wider than for independent residuals the statistic
+// swings when the residuals are autocorrelated (lag-one ρ): for an exponential mean with
+// weight a of AR(1) noise the factor on its standard deviation is
 // sqrt((1+ρ(1−a))/(1−ρ(1−a))), and squares of Gaussian AR(1) noise have autocorrelation
 // ρ². Memory that wanders swings these statistics far more than white noise does, and a
 // brand-new series fired on them in its first minutes, before its tails had learned so
 // (cerebro demo). The correction fades out over youngN samples: by then the tails have
 // learned the statistics' real spread themselves, and a noisy ρ only blurs them.
-func (d *Detector) persistence() (lev, vari, slow float64) {
+func (d *Detector) statScales() (lev, vari, slow float64) {
+	levS, varS, slowS := invLevNorm, invVarNorm, invSlowNorm
 	if d.n >= youngN {
-		return 1, 1, 1 // the correction has faded out
+		return levS, varS, slowS // the correction has faded out
 	}
 	r := within(float64(d.rho), 0, 0.98)
 	if r == 0 {
-		return 1, 1, 1 // nothing to correct
+		return levS, varS, slowS // nothing to correct
 	}
-	w := 1 - float64(d.n)/youngN
-	r2 := r * r
-	return persist(r, alphaShort, w), persist(r2, alphaVar, w), persist(r2, alphaSlow, w)
-}
 
-// statScales returns the factors that standardize the level, variance and slow variance
-// statistics: 1/(sd of the statistic × its persistence factor). Multiplying by them
-// spares three divisions per statistic set on every established series.
-func (d *Detector) statScales() (lev, vari, slow float64) {
-	if d.n >= youngN {
-		return 1 / levNorm, 1 / varNorm, 1 / slowNorm
-	}
-	levF, varF, slowF := d.persistence()
-	return 1 / (levNorm * levF), 1 / (varNorm * varF), 1 / (slowNorm * slowF)
-}
-
-// persist is the persistence factor of an exponential mean with weight a over noise of
-// lag-one autocorrelation rho, faded by w.
-func persist(rho, a, w float64) float64 {
-	k := rho * (1 - a)
-	return 1 + w*(math.Sqrt((1+k)/(1-k))-1)
+	// The three (1+k)/(1−k) and the three reciprocals of the factors take one division
+	// each, as products over the others: a young series takes this path on every sample.
+	w := 1 - float64(d.n)*(1.0/youngN)
+	k1, k2, k3 := r*(1-alphaShort), r*r*(1-alphaVar), r*r*(1-alphaSlow)
+	a1, a2, a3 := 1-k1, 1-k2, 1-k3
+	inv := 1 / (a1 * a2 * a3)
+	f1 := 1 + w*(math.Sqrt((1+k1)*a2*a3*inv)-1)
+	f2 := 1 + w*(math.Sqrt((1+k2)*a1*a3*inv)-1)
+	f3 := 1 + w*(math.Sqrt((1+k3)*a1*a2*inv)-1)
+	invF := 1 / (f1 * f2 * f3)
+	return levS * f2 * f3 * invF, varS * f1 * f3 * invF, slowS * f1 * f2 * invF
 }
 
 // inflation is the small-history widening factor of spread: 1 + 2/sqrt(n) with n the

@@ -58,26 +58,26 @@ func (s *seasonal) pos(t int64) spos {
 	if ms < 0 {
 		ms += day
 	}
-	// No modulo on the bins: this runs for every sample. The division stays exact, so a
-	// sample on the hour falls in that hour.
-	hx := float64(ms) / binMs
-	h := min(int(hx), dayBins-1)
-	x := hx - 0.5
+	// Integer arithmetic for the bins: a sample on the hour falls in that hour, and this
+	// runs for every sample, with no modulo and only the weight's multiplication in floats.
+	h := ms / binMs
+	x := ms - binMs/2 // from the first bin's centre
 	if x < 0 {
-		x += dayBins
+		x += day
 	}
-	b0 := min(int(x), dayBins-1)
+	b0 := x / binMs
 	b1 := b0 + 1
 	if b1 == dayBins {
 		b1 = 0
 	}
+	f := float64(x-b0*binMs) * (1.0 / binMs)
 	dow := int((t / day) % 7)
 	if dow < 0 {
 		dow += 7
 	}
 	block := dow*shapePerDay + int(ms/shapeMs)
 	return spos{h: uint8(h), b0: uint8(b0), b1: uint8(b1), dow: uint8(dow), block: uint8(block),
-		f: x - float64(b0), t: t}
+		f: f, t: t}
 }
 
 func (s *seasonal) mean() float64 { return float64(s.sum) * (1.0 / dayBins) }

@@ -34,10 +34,27 @@ type tail struct {
 // Gaussian one until it has taught otherwise.
 func newTail() tail { return tail{q: 2.054, e: 0.42, xi: 0.18, ll: 1} }
 
-// The surprise of x is −log10 of the modelled probability of exceeding it, at least 0:
-// paretoSurprise where heavy, else expSurprise. Detector.surprises runs that choice for
-// every statistic of every sample, so each part is small enough to be inlined except
-// the Pareto model's, with its logarithm.
+// surprise is −log10 of the modelled probability of exceeding x, at least 0: under the
+// Pareto model where heavy, else under the exponential one. The parts are apart so that
+// the common ones inline where a loop over the tails needs them.
+func (t *tail) surprise(x float64) float64 {
+	if t.heavy(x) {
+		return t.paretoSurprise(x)
+	}
+	return t.expSurprise(x)
+}
+
+// beats reports whether the surprise of x may exceed b >= 0, deciding in the statistic's
+// domain, by one multiplication, what expSurprise would take a division for: most
+// samples' statistics are far from the largest surprise among them. A heavy x is not
+// decided here and reports true.
+func (t *tail) beats(x, b float64) bool {
+	if t.heavy(x) {
+		return true
+	}
+	// tailBase + log10(e)·(x−q)/e > b, with e > 0 (at least eFloor).
+	return math.Log10E*(x-float64(t.q)) > (b-tailBase)*float64(t.e)
+}
 
 // heavy reports whether x is scored by the Pareto model: above q, once that model won.
 func (t *tail) heavy(x float64) bool { return x > float64(t.q) && t.ll < paretoSwitch }
