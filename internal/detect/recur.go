@@ -12,12 +12,31 @@ const recurSlots = 4
 // at least recurDays earlier days, the last of them no more than two days ago; a slot
 // whose event stops coming is forgotten as new spike times need room.
 //
-// Memory: 24 bytes. Work: O(recurSlots), only for samples whose spike is notable.
+// Memory: 16 bytes, a slot in 32 bits (see recurSlot). Work: O(recurSlots), only for
+// samples whose spike is notable.
 type recur struct {
-	tod  [recurSlots]uint16 // minute of the day
-	day  [recurSlots]uint16 // day number (Unix days, wrapped) of the last spike
-	hits [recurSlots]uint16 // days on which a spike came at this time
+	slots [recurSlots]recurSlot
 }
+
+// recurSlot packs one remembered time of day: its minute (11 bits), the days on which a
+// spike came at it (10 bits; hits saturate at recurMaxHits) and the day number of the
+// last of them modulo 2048 (11 bits), so that the Detector stays eight bytes smaller.
+// Days are compared modulo 2048: a slot whose spike last came 2048 days ago reads as if
+// it came today, which no routine tells apart.
+type recurSlot uint32
+
+const (
+	recurMaxHits = 1000
+	recurDayMod  = 1 << 11
+)
+
+func newRecurSlot(tod, hits int, day uint16) recurSlot {
+	return recurSlot(uint32(tod) | uint32(hits)<<11 | uint32(day%recurDayMod)<<21)
+}
+
+func (s recurSlot) tod() int    { return int(s & 0x7ff) }
+func (s recurSlot) hits() int   { return int(s >> 11 & 0x3ff) }
+func (s recurSlot) day() uint16 { return uint16(s >> 21) }
 
 // recurDays is how many earlier days must have had the spike for it to be routine, and
 // recurTolMin how far apart in the day, in minutes, two spikes may be and still be the
@@ -34,31 +53,32 @@ func (r *recur) observe(t int64, dtSec float64) bool {
 	tod, day := int(mins%1440), uint16(mins/1440)
 	tol := max(recurTolMin, int(1.5*dtSec/60))
 	weakest := 0
-	for i := range r.tod {
-		if r.hits[i] > 0 && todDist(int(r.tod[i]), tod) <= tol {
-			r.tod[i] = uint16(todMid(int(r.tod[i]), tod))
-			return r.hit(i, day)
+	for i, sl := range r.slots {
+		if sl.hits() > 0 && todDist(sl.tod(), tod) <= tol {
+			return r.hit(i, todMid(sl.tod(), tod), day)
 		}
-		if r.hits[i] < r.hits[weakest] {
+		if sl.hits() < r.slots[weakest].hits() {
 			weakest = i
 		}
 	}
-	r.tod[weakest], r.day[weakest], r.hits[weakest] = uint16(tod), day, 1
+	r.slots[weakest] = newRecurSlot(tod, 1, day)
 	return false
 }
 
-// hit counts a spike in slot i on day and reports whether the slot was routine already.
-func (r *recur) hit(i int, day uint16) bool {
-	since := day - r.day[i]
-	switch {
+// hit counts a spike in slot i on day, moving the slot to the minute tod, and reports
+// whether the slot was routine already.
+func (r *recur) hit(i, tod int, day uint16) bool {
+	sl := r.slots[i]
+	hits := sl.hits()
+	switch since := (day - sl.day()) % recurDayMod; {
 	case since == 0: // a second spike the same day: the day is already counted
 	case since <= 2:
-		r.hits[i] = min(r.hits[i]+1, 1000)
+		hits = min(hits+1, recurMaxHits)
 	default: // the event stopped coming; start counting again
-		r.hits[i] = 1
+		hits = 1
 	}
-	r.day[i] = day
-	return r.hits[i] > recurDays
+	r.slots[i] = newRecurSlot(tod, hits, day)
+	return hits > recurDays
 }
 
 // todDist is the distance between two minutes of the day, around midnight.

@@ -99,10 +99,10 @@ func (st *series) visitFields(v fieldVisitor) {
 	}
 	v.flag(&w.on)
 	visitShape(v, &s.shape)
-	for i := range d.recur.tod {
-		v.u16(&d.recur.tod[i])
-		v.u16(&d.recur.day[i])
-		v.u16(&d.recur.hits[i])
+	for i := range d.recur.slots {
+		sl := uint32(d.recur.slots[i])
+		v.u32(&sl)
+		d.recur.slots[i] = recurSlot(sl)
 	}
 
 	v.f64(&st.prevRaw)
