@@ -81,7 +81,7 @@ type Detector struct {
 	lastT   int64   // Unix ms of the last accepted sample
 	level   float64 // robust mean of the deseasonalized value
 	fast    float64 // fast mean of the value, for accepting level shifts
-	lastV   float64
+	lastV   float64 // the previous value, for the quantum
 	mad     float32 // robust mean absolute deviation of the residual
 	short   float32 // short mean of the standardized residual
 	vshort  float32 // short mean of the squared standardized residual
@@ -399,6 +399,8 @@ func (d *Detector) statScales() (lev, vari, slow float64) {
 
 // inflation is the small-history widening factor of spread: 1 + 2/sqrt(n) with n the
 // effective number of samples, n(1−ρ)/(1+ρ), as autocorrelated samples tell less each.
+// With n samples the scale itself is uncertain by about 1/sqrt(n), and a new series must
+// not fire on noise it has simply not seen yet.
 func (d *Detector) inflation() float64 {
 	r := within(float64(d.rho), 0, 0.98)
 	m, k := float64(d.n)*(1-r), 1+r // nEff = m/k
