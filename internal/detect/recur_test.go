@@ -61,3 +61,18 @@ func TestTodMid(t *testing.T) {
 		}
 	}
 }
+
+// TestRecurSlotPacking checks that a slot gives back the minute, hit count and day it was
+// packed with, at the ends of their ranges, the day modulo 2048.
+func TestRecurSlotPacking(t *testing.T) {
+	for _, tt := range []struct {
+		tod, hits int
+		day       uint16
+	}{{0, 0, 0}, {1439, recurMaxHits, 2047}, {720, 1, 65535}, {1, 3, 20454}} {
+		s := newRecurSlot(tt.tod, tt.hits, tt.day)
+		if s.tod() != tt.tod || s.hits() != tt.hits || s.day() != tt.day%recurDayMod {
+			t.Errorf("slot(%d, %d, %d) reads back (%d, %d, %d)", tt.tod, tt.hits, tt.day,
+				s.tod(), s.hits(), s.day())
+		}
+	}
+}
