@@ -59,6 +59,28 @@ func BenchmarkDetectorStepYoung(b *testing.B) {
 	}
 }
 
+// BenchmarkDetectorStepMany steps 256 noisy series in turn, as the engine does: the
+// branch predictor then sees a different series' state every sample, which a single
+// series hides. The series start again every 1000 samples each.
+func BenchmarkDetectorStepMany(b *testing.B) {
+	const n = 256
+	ds := make([]Detector, n)
+	x := uint64(0x9E3779B97F4A7C15)
+	for i := 0; i < b.N; i++ {
+		k, r := i%n, i/n
+		if k == 0 && r%1000 == 0 {
+			for j := range ds {
+				ds[j].reset()
+			}
+		}
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		noise := float64(x>>11)/float64(1<<53) - 0.5
+		ds[k].Step(int64(r+1)*15000, float64(100+k%50)+5*noise)
+	}
+}
+
 // BenchmarkKeyMatches measures the identity check every sample makes, on a typical
 // label set.
 func BenchmarkKeyMatches(b *testing.B) {
