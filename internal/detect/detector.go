@@ -21,6 +21,8 @@ const (
 	alphaSlow  = 0.07   // and its slower window, for spreads that widen gradually
 	alphaRho   = 0.02   // adaptation of the residuals' autocorrelation (see statScales)
 	youngN     = 300.0  // samples over which the persistence correction fades out
+	alphaRhoS  = 0.002  // adaptation of the slower autocorrelation (see floorTails)
+	matureEff  = 100.0  // effective samples over which the tails' persistence floors fade
 	clipZ      = 3.0    // residuals beyond this move the baseline no further
 	shiftZ     = 4.0    // a level this far out for shiftRuns samples becomes the baseline
 	shiftRuns  = 12     // see shiftZ
@@ -90,6 +92,8 @@ type Detector struct {
 	quantum float32 // smallest non-zero change seen: the value's resolution
 	rho     float32 // lag-one autocorrelation of the standardized residual, learned in calm
 	lastZ   float32 // the previous calm residual, clipped; 0 after a surprising one
+	rhoSlow float32 // rho, followed over about 500 calm samples (see floorTails)
+	nEff    float32 // effective samples seen, the sum of (1−ρ)/(1+ρ), up to matureEff
 	recUp   record  // the largest recent spikes, up
 	recDown record  // and down
 	spikes  uint32  // one bit per recent sample: did a spike start there? (density.go)
@@ -260,11 +264,16 @@ func (d *Detector) score(z, gapU float64, t int64) (float64, string) {
 	if spike > 0 {
 		best, name = spike, DetSpike
 	}
+	tails := &d.tails
+	var floored [nStats]tail
+	if d.floorTails(&floored, levS, varS, slowS) {
+		tails = &floored
+	}
 	// The other statistics need their surprise only when it beats the best so far, which
 	// tail.beats tells without the division; in the order of the statistics, so that on
 	// a tie the first wins.
 	for i := sLevUp; i < nStats; i++ {
-		if t := &d.tails[i]; t.beats(x[i], best) {
+		if t := &tails[i]; t.beats(x[i], best) {
 			if u := t.surprise(x[i]); u > best {
 				best, name = u, statNames[i]
 			}
@@ -345,8 +354,15 @@ func (d *Detector) learn(sp spos, sv *reading, v, z, base, spread, surprise floa
 		zc := clamp(z, shortClip)
 		d.rho += float32(aRho * (zc*float64(d.lastZ) - float64(d.rho)))
 		d.lastZ = float32(zc)
+		if d.nEff < matureEff {
+			d.rhoSlow += float32(meanRate(float64(d.n), alphaRhoS) * float64(d.rho-d.rhoSlow))
+		}
 	} else {
 		d.lastZ = 0
+	}
+	if d.nEff < matureEff {
+		r := within(float64(d.rho), 0, 0.98)
+		d.nEff += float32((1 - r) / (1 + r))
 	}
 	d.updateStats(z, quiet)
 	d.acceptShift(sp, v, spread)
@@ -395,6 +411,50 @@ func (d *Detector) statScales() (lev, vari, slow float64) {
 	f3 := 1 + w*(math.Sqrt((1+k3)*a1*a2*inv)-1)
 	invF := 1 / (f1 * f2 * f3)
 	return levS * f2 * f3 * invF, varS * f1 * f3 * invF, slowS * f1 * f2 * invF
+}
+
+// floorTails copies the tails into ft with the floors of the level and variance tails
+// raised, and reports whether it did: not once the series has seen matureEff effective
+// samples. levS, varS and slowS are the statistics' scales from statScales.
+//
+// The floors say that a couple of standard deviations of a statistic is not rare; over
+// autocorrelated noise a statistic's standard deviation is its persistence factor (see
+// statScales) times that over independent noise, so the floors are raised by the part of
+// that factor not yet divided out of the statistic. Once the young-series correction had
+// faded (youngN), a brand-new series of wandering memory (AR(1), φ = 0.95 at 2 s scrapes)
+// paged on its tails' inexperience in its first half hour for 38 of 50 seeds, 16 with the
+// raise: the tails learn how far such noise strays only from its rare excursions.
+//
+// The autocorrelation is the smaller of rho and its slower follower, so that the
+// excursion being judged, which raises rho while it builds up, cannot explain itself
+// away. The raise fades out as the series accumulates matureEff effective samples (30 to
+// 40 minutes for that series): held longer, or for good, it also hid the modest real
+// excursions of autocorrelated series (docs/detect.md, the round of the floors).
+func (d *Detector) floorTails(ft *[nStats]tail, levS, varS, slowS float64) bool {
+	w := 1 - float64(d.nEff)*(1/matureEff)
+	if w <= 0 {
+		return false
+	}
+	r := within(min(float64(d.rho), float64(d.rhoSlow)), 0, 0.98)
+	*ft = d.tails
+	// The raise is the faded-in full factor over the factor already applied, which is
+	// the statistic's unit scale over its scale.
+	raise := func(i int, rho, a, scale, unit float64) {
+		g := (1 + w*(persistFactor(rho, a)-1)) * scale / unit
+		ft[i].raiseFloors(g)
+	}
+	raise(sLevUp, r, alphaShort, levS, invLevNorm)
+	raise(sLevDown, r, alphaShort, levS, invLevNorm)
+	raise(sVari, r*r, alphaVar, varS, invVarNorm)
+	raise(sVariSlow, r*r, alphaSlow, slowS, invSlowNorm)
+	return true
+}
+
+// persistFactor is how much wider than for independent residuals an exponential mean
+// with weight a swings over AR(1) noise of lag-one autocorrelation rho.
+func persistFactor(rho, a float64) float64 {
+	k := rho * (1 - a)
+	return math.Sqrt((1 + k) / (1 - k))
 }
 
 // inflation is the small-history widening factor of spread: 1 + 2/sqrt(n) with n the

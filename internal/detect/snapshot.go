@@ -9,16 +9,16 @@ import (
 	"math"
 )
 
-// The snapshot format, version 6, little-endian:
+// The snapshot format, version 7, little-endian:
 //
 //	magic "CDETSNAP", version u32, chunk count u32,
 //	then per chunk: series count u32, then per series: key length u32, the series key
 //	(see keyOf) and the fixed-size record that visitFields describes.
 //
-// Older versions are refused, and the server starts with fresh baselines: version 5
-// stored some detector fields wider than the detector now keeps them, version 2 stored
-// only label hashes, and older records lack the spike-rate, recent-record and
-// week-shape fields.
+// Older versions are refused, and the server starts with fresh baselines: version 6
+// lacks the slow autocorrelation and the effective-sample count, version 5 stored some
+// detector fields wider than the detector now keeps them, version 2 stored only label
+// hashes, and older records lack the spike-rate, recent-record and week-shape fields.
 //
 // The hash is not stored: it is computed again from the key, so the index is free to
 // change it. Per-series settings (threshold, capacity) are not stored either: they are
@@ -26,7 +26,7 @@ import (
 // applies at once.
 const (
 	snapMagic   = "CDETSNAP"
-	snapVersion = 6
+	snapVersion = 7
 	maxKeyLen   = 1 << 20
 )
 
@@ -60,6 +60,8 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.f32(&d.quantum)
 	v.f32(&d.rho)
 	v.f32(&d.lastZ)
+	v.f32(&d.rhoSlow)
+	v.f32(&d.nEff)
 	v.f64(&d.lastV)
 	v.u32(&d.spikes)
 	v.u8(&d.spikeRun)

@@ -115,3 +115,14 @@ const paretoSwitch = -3
 // whose noise is bounded or quantized (counts that cannot go below zero) is not allowed to
 // treat a deviation of a couple of spreads as a rare event.
 const qFloor, eFloor = 2.0, 0.3
+
+// raiseFloors raises the floors of the threshold and of the mean excess g times, for a
+// statistic whose noise swings g times wider than its normalization assumes (see
+// Detector.floorTails); g ≤ 1 changes nothing.
+func (t *tail) raiseFloors(g float64) {
+	if g <= 1 {
+		return
+	}
+	t.q = float32(max(float64(t.q), qFloor*g))
+	t.e = float32(max(float64(t.e), eFloor*g))
+}

@@ -13,10 +13,34 @@ import (
 // could learn how far such noise strays. Before the fix 36 of 50 seeds fired within five
 // minutes; a few may still (the autocorrelation is estimated from a minute of data).
 func TestNewSeriesDriftWarmup(t *testing.T) {
-	c := labCase{Metric: "process_resident_memory_bytes", IntervalS: 2, HistoryS: 300,
+	const seeds, allowed = 50, 3
+	if fired := driftFirings(t, 300, seeds); fired > allowed {
+		t.Errorf("%d of %d brand-new drifting series fired in their first 5 min, want at most %d",
+			fired, seeds, allowed)
+	}
+}
+
+// TestNewSeriesDriftHalfHour follows the same series for their first half hour, past the
+// young-series persistence correction (300 samples): once it had faded, the tails, which
+// had seen almost none of the noise's rare excursions, still called one a
+// one-in-ten-million event, and 38 of 50 seeds fired the variance detector at scores of
+// 0.50-0.59. The persistence floors of the level and variance tails (floorScale) bring it
+// to 16; the rest is the open problem in docs/detect.md.
+func TestNewSeriesDriftHalfHour(t *testing.T) {
+	const seeds, allowed = 50, 20
+	if fired := driftFirings(t, 1800, seeds); fired > allowed {
+		t.Errorf("%d of %d brand-new drifting series fired in their first 30 min, want at most %d",
+			fired, seeds, allowed)
+	}
+}
+
+// driftFirings feeds seeds brand-new series of wandering resident memory (AR(1),
+// φ = 0.95, 2 s scrapes) for historyS seconds each and counts the seeds that paged.
+func driftFirings(t *testing.T, historyS float64, seeds uint64) int {
+	t.Helper()
+	c := labCase{Metric: "process_resident_memory_bytes", IntervalS: 2, HistoryS: historyS,
 		Base: 3.4e8, Noise: "ar1", SD: 3.4e6, Phi: 0.95}
 	c.Labels = map[string]string{"service": "catalog"}
-	const seeds, allowed = 50, 3
 	fired := 0
 	for seed := uint64(1); seed <= seeds; seed++ {
 		e := newEngine(t, Config{})
@@ -33,10 +57,7 @@ func TestNewSeriesDriftWarmup(t *testing.T) {
 			}
 		}
 	}
-	if fired > allowed {
-		t.Errorf("%d of %d brand-new drifting series fired in their first 5 min, want at most %d",
-			fired, seeds, allowed)
-	}
+	return fired
 }
 
 // TestMinHistory checks that a brand-new series does not page on a spike before it has
