@@ -21,7 +21,7 @@ const (
 	alphaSlow  = 0.07   // and its slower window, for spreads that widen gradually
 	alphaRho   = 0.02   // adaptation of the residuals' autocorrelation (see statScales)
 	youngN     = 300.0  // samples over which the persistence correction fades out
-	alphaRhoS  = 0.002  // adaptation of the slower autocorrelation (see floorTails)
+	alphaRhoS  = 0.002  // adaptation of the slower autocorrelation (see floorRaises)
 	matureEff  = 100.0  // effective samples over which the tails' persistence floors fade
 	clipZ      = 3.0    // residuals beyond this move the baseline no further
 	shiftZ     = 4.0    // a level this far out for shiftRuns samples becomes the baseline
@@ -92,7 +92,7 @@ type Detector struct {
 	quantum float32 // smallest non-zero change seen: the value's resolution
 	rho     float32 // lag-one autocorrelation of the standardized residual, learned in calm
 	lastZ   float32 // the previous calm residual, clipped; 0 after a surprising one
-	rhoSlow float32 // rho, followed over about 500 calm samples (see floorTails)
+	rhoSlow float32 // rho, followed over about 500 calm samples (see floorRaises)
 	nEff    float32 // effective samples seen, the sum of (1−ρ)/(1+ρ), up to matureEff
 	recUp   record  // the largest recent spikes, up
 	recDown record  // and down
@@ -264,16 +264,18 @@ func (d *Detector) score(z, gapU float64, t int64) (float64, string) {
 	if spike > 0 {
 		best, name = spike, DetSpike
 	}
-	tails := &d.tails
-	var floored [nStats]tail
-	if d.floorTails(&floored, levS, varS, slowS) {
-		tails = &floored
-	}
+	raise, raised := d.floorRaises(levS, varS, slowS)
 	// The other statistics need their surprise only when it beats the best so far, which
 	// tail.beats tells without the division; in the order of the statistics, so that on
 	// a tie the first wins.
 	for i := sLevUp; i < nStats; i++ {
-		if t := &tails[i]; t.beats(x[i], best) {
+		t := &d.tails[i]
+		if raised && i <= sVariSlow {
+			c := *t
+			c.raiseFloors(raise[i-sLevUp])
+			t = &c
+		}
+		if t.beats(x[i], best) {
 			if u := t.surprise(x[i]); u > best {
 				best, name = u, statNames[i]
 			}
@@ -413,9 +415,10 @@ func (d *Detector) statScales() (lev, vari, slow float64) {
 	return levS * f2 * f3 * invF, varS * f1 * f3 * invF, slowS * f1 * f2 * invF
 }
 
-// floorTails copies the tails into ft with the floors of the level and variance tails
-// raised, and reports whether it did: not once the series has seen matureEff effective
-// samples. levS, varS and slowS are the statistics' scales from statScales.
+// floorRaises returns by how much the floors of the level (up, down) and variance (short,
+// slow) tails are raised, and whether they are: not once the series has seen matureEff
+// effective samples, nor over residuals without autocorrelation. levS, varS and slowS
+// are the statistics' scales from statScales.
 //
 // The floors say that a couple of standard deviations of a statistic is not rare; over
 // autocorrelated noise a statistic's standard deviation is its persistence factor (see
@@ -430,24 +433,22 @@ func (d *Detector) statScales() (lev, vari, slow float64) {
 // away. The raise fades out as the series accumulates matureEff effective samples (30 to
 // 40 minutes for that series): held longer, or for good, it also hid the modest real
 // excursions of autocorrelated series (docs/detect.md, the round of the floors).
-func (d *Detector) floorTails(ft *[nStats]tail, levS, varS, slowS float64) bool {
+func (d *Detector) floorRaises(levS, varS, slowS float64) (g [4]float64, ok bool) {
 	w := 1 - float64(d.nEff)*(1/matureEff)
 	if w <= 0 {
-		return false
+		return g, false
 	}
 	r := within(min(float64(d.rho), float64(d.rhoSlow)), 0, 0.98)
-	*ft = d.tails
-	// The raise is the faded-in full factor over the factor already applied, which is
-	// the statistic's unit scale over its scale.
-	raise := func(i int, rho, a, scale, unit float64) {
-		g := (1 + w*(persistFactor(rho, a)-1)) * scale / unit
-		ft[i].raiseFloors(g)
+	if r == 0 {
+		return g, false
 	}
-	raise(sLevUp, r, alphaShort, levS, invLevNorm)
-	raise(sLevDown, r, alphaShort, levS, invLevNorm)
-	raise(sVari, r*r, alphaVar, varS, invVarNorm)
-	raise(sVariSlow, r*r, alphaSlow, slowS, invSlowNorm)
-	return true
+	// A raise is the faded-in full factor over the factor already applied, which is the
+	// statistic's unit scale over its scale.
+	lev := (1 + w*(persistFactor(r, alphaShort)-1)) * levS * levNorm
+	g[0], g[1] = lev, lev
+	g[2] = (1 + w*(persistFactor(r*r, alphaVar)-1)) * varS * varNorm
+	g[3] = (1 + w*(persistFactor(r*r, alphaSlow)-1)) * slowS * slowNorm
+	return g, true
 }
 
 // persistFactor is how much wider than for independent residuals an exponential mean

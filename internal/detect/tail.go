@@ -118,7 +118,7 @@ const qFloor, eFloor = 2.0, 0.3
 
 // raiseFloors raises the floors of the threshold and of the mean excess g times, for a
 // statistic whose noise swings g times wider than its normalization assumes (see
-// Detector.floorTails); g ≤ 1 changes nothing.
+// Detector.floorRaises); g ≤ 1 changes nothing.
 func (t *tail) raiseFloors(g float64) {
 	if g <= 1 {
 		return

@@ -24,7 +24,7 @@ func TestNewSeriesDriftWarmup(t *testing.T) {
 // young-series persistence correction (300 samples): once it had faded, the tails, which
 // had seen almost none of the noise's rare excursions, still called one a
 // one-in-ten-million event, and 38 of 50 seeds fired the variance detector at scores of
-// 0.50-0.59. The persistence floors of the level and variance tails (floorScale) bring it
+// 0.50-0.59. The persistence floors of the level and variance tails (floorRaises) bring it
 // to 16; the rest is the open problem in docs/detect.md.
 func TestNewSeriesDriftHalfHour(t *testing.T) {
 	const seeds, allowed = 50, 20
