@@ -264,6 +264,8 @@ func (d *Detector) score(z, gapU float64, t int64) (float64, string) {
 	if spike > 0 {
 		best, name = spike, DetSpike
 	}
+	// A young series of autocorrelated residuals judges the level and variance statistics
+	// against raised floors (floorRaises), on copies of their tails.
 	raise, raised := d.floorRaises(levS, varS, slowS)
 	// The other statistics need their surprise only when it beats the best so far, which
 	// tail.beats tells without the division; in the order of the statistics, so that on
