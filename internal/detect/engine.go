@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -31,6 +33,7 @@ type Engine struct {
 	m         *metrics
 	hash      func([]signal.Label) uint64 // signal.HashLabels; tests force collisions with it
 	shards    [numShards]shard
+	maps      *[numShards]mappings // each shard's slab chunks, unmapped with the engine
 	held      atomic.Int64 // series held over all shards, against MaxSeries
 	lastDrop  atomic.Int64 // Unix ns of the last "series dropped" log line
 }
@@ -49,15 +52,22 @@ type compiledCapacity struct {
 	limit float64
 }
 
-// shard is one lock's share of the series. It is padded to 128 bytes so that cores
-// working on neighbouring shards do not keep stealing each other's lock word.
+// shard is one lock's share of the series. It is padded to a multiple of 128 bytes so
+// that cores working on neighbouring shards do not keep stealing each other's lock word.
 type shard struct {
+	shardState
+	_ [(128 - unsafe.Sizeof(shardState{})%128) % 128]byte
+}
+
+type shardState struct {
 	mu        sync.Mutex
-	series    table
-	maxT      int64  // latest sample time seen in the shard
-	scored    uint64 // samples scored, for cerebro_detect_samples_total
-	lastSweep int64  // maxT at the last eviction sweep
-	_         [128 - 80]byte
+	series    table              // hash to record
+	recs      slab               // the records, by index
+	keys      []string           // by record index: the key of each live series
+	trends    map[uint32]*trends // by record index, for the records with trended set
+	maxT      int64              // latest sample time seen in the shard
+	scored    uint64             // samples scored, for cerebro_detect_samples_total
+	lastSweep int64              // maxT at the last eviction sweep
 }
 
 // New builds an Engine from cfg (defaults applied here). It starts nothing. reg may be
@@ -89,10 +99,17 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 		sel, _ := ParseSelector(c.Selector)
 		e.caps = append(e.caps, compiledCapacity{sel, c.Limit})
 	}
+	e.maps = new([numShards]mappings)
 	for i := range e.shards {
-		e.shards[i].series.seedA = rand.Uint64()
-		e.shards[i].series.seedB = rand.Uint64() | 1
+		sh := &e.shards[i]
+		sh.series.seedA = rand.Uint64()
+		sh.series.seedB = rand.Uint64() | 1
+		sh.recs.mapped = &e.maps[i]
+		sh.trends = map[uint32]*trends{}
 	}
+	// The records live off the heap: they go when the engine does, and not before, since
+	// every path to a record passes through the engine.
+	runtime.AddCleanup(e, releaseMaps, e.maps)
 	if reg != nil {
 		if err := e.m.register(reg); err != nil {
 			return nil, fmt.Errorf("registering detect metrics: %w", err)
@@ -107,39 +124,85 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 // signal.HashLabels(s.Labels): a wrong one cannot mix two series' states, but it keeps
 // a second state for the series. Safe for concurrent use.
 func (e *Engine) Observe(s signal.Series, out []signal.Signal) []signal.Signal {
+	return e.ObserveRef(&s, out)
+}
+
+// ObserveRef is Observe by reference. A series with labels is found by them, and s.Ref
+// is set to its reference (see ref.go), or to 0 if the engine does not hold it (the
+// series limit); a caller may send later batches of the same labels with that Ref and no
+// labels. A series with Ref and no labels skips the lookup; if the reference no longer
+// names a series (it was evicted), no point is applied, s.Ref is set to 0, and the
+// caller must send the batch again with the labels.
+func (e *Engine) ObserveRef(s *signal.Series, out []signal.Signal) []signal.Signal {
 	if len(s.Points) == 0 {
 		return out
 	}
+	if len(s.Labels) == 0 && s.Ref != 0 {
+		return e.observeRef(s, out)
+	}
+	s.Ref = 0
 	name := signal.LabelValue(s.Labels, "__name__")
 	if !e.cfg.IncludeBuckets && strings.HasSuffix(name, "_bucket") {
 		e.m.skipped.WithLabelValues("bucket").Add(float64(len(s.Points)))
+		s.Ref = ignoredRef
 		return out
 	}
 	h := s.Hash
 	if h == 0 {
 		h = e.hash(s.Labels)
 	}
-	sh := &e.shards[h%numShards]
+	i := int(h % numShards)
+	sh := &e.shards[i]
 
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	st := sh.series.find(h, s.Labels)
+	st := sh.find(h, s.Labels)
 	if st == nil {
 		// The shard's clock moves with new series too, or a shard full of idle series
 		// would never see time pass and never evict them.
 		sh.maxT = max(sh.maxT, s.Points[len(s.Points)-1].T)
-		if st = e.admit(sh, h, s, name); st == nil {
+		if st = e.admit(sh, h, s.Labels, name); st == nil {
 			return out
 		}
 	}
+	s.Ref = makeRef(i, st)
+	ctx := emitCtx{e: e, sh: sh, labels: s.Labels, name: name}
+	return e.apply(&ctx, st, s.Points, out)
+}
+
+// observeRef applies a batch to the series that s.Ref names.
+func (e *Engine) observeRef(s *signal.Series, out []signal.Signal) []signal.Signal {
+	if s.Ref == ignoredRef {
+		e.m.skipped.WithLabelValues("bucket").Add(float64(len(s.Points)))
+		return out
+	}
+	i, idx, gen := splitRef(s.Ref)
+	sh := &e.shards[i]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	st := sh.byRef(idx, gen)
+	if st == nil {
+		s.Ref = 0
+		return out
+	}
+	ctx := emitCtx{e: e, sh: sh, stored: sh.keys[idx]}
+	return e.apply(&ctx, st, s.Points, out)
+}
+
+// apply runs points through st. The caller holds the shard lock.
+func (e *Engine) apply(c *emitCtx, st *series, pts []signal.Point,
+	out []signal.Signal) []signal.Signal {
 	if st.threshold == 0 {
-		e.resolveSettings(st, s.Labels, name)
+		e.resolveSettings(c.sh, st, c.seriesLabels(), c.metricName())
 	}
-	ctx := emitCtx{e: e, labels: s.Labels, name: name}
+	if st.trended {
+		c.tr = c.sh.trends[st.idx]
+	}
 	var stats batchStats
-	for _, p := range s.Points {
-		out = st.observe(&ctx, p, out, &stats)
+	for _, p := range pts {
+		out = st.observe(c, p, out, &stats)
 	}
+	sh := c.sh
 	sh.maxT = max(sh.maxT, st.det.lastT)
 	sh.scored += uint64(stats.scored)
 	e.m.add(stats)
@@ -154,20 +217,70 @@ func (e *Engine) Observe(s signal.Series, out []signal.Signal) []signal.Signal {
 // Limits: a full engine sweeps only the new series' shard, so a new series is dropped
 // while its shard has no idle series even if others do; new series land in every shard
 // soon enough to free them.
-func (e *Engine) admit(sh *shard, h uint64, s signal.Series, name string) *series {
+func (e *Engine) admit(sh *shard, h uint64, ls []signal.Label, name string) *series {
 	if !e.reserve() {
 		e.evictStale(sh)
 		if !e.reserve() {
 			e.m.dropped.Inc()
-			e.logDrop(s.Labels)
+			e.logDrop(ls)
 			return nil
 		}
 	}
-	st := newSeries(name)
-	st.key = keyOf(s.Labels)
-	sh.series.insert(h, st)
+	st := sh.add(h, keyOf(ls))
+	if st == nil {
+		// Every index a reference can name is taken: 16 M series in one shard.
+		e.held.Add(-1)
+		e.m.dropped.Inc()
+		e.logDrop(ls)
+		return nil
+	}
+	st.init(name)
 	e.m.series.Inc()
 	return st
+}
+
+// add takes a record for a new series with hash h and key, or returns nil if the slab
+// is out of indexes.
+func (sh *shard) add(h uint64, key string) *series {
+	idx, ok := sh.recs.alloc()
+	if !ok {
+		return nil
+	}
+	st := sh.recs.at(idx)
+	st.live = true
+	for int(idx) >= len(sh.keys) {
+		sh.keys = append(sh.keys, "")
+	}
+	sh.keys[idx] = key
+	sh.series.insert(h, st)
+	return st
+}
+
+// remove frees the record of st, which the caller has taken out of the table.
+func (sh *shard) remove(st *series) {
+	sh.keys[st.idx] = ""
+	if st.trended {
+		delete(sh.trends, st.idx)
+	}
+	sh.recs.release(st.idx)
+}
+
+// find returns the series with hash h and labels ls, or nil. Every hash match is
+// confirmed on the full key, so label sets whose hashes collide keep their own states.
+func (sh *shard) find(h uint64, ls []signal.Label) *series {
+	return sh.series.find(h, func(st *series) bool { return keyMatches(sh.keys[st.idx], ls) })
+}
+
+// findKey returns the series with hash h and key, or nil.
+func (sh *shard) findKey(h uint64, key string) *series {
+	return sh.series.find(h, func(st *series) bool { return sh.keys[st.idx] == key })
+}
+
+// releaseMaps unmaps the slabs of an engine that is gone.
+func releaseMaps(m *[numShards]mappings) {
+	for i := range m {
+		m[i].release()
+	}
 }
 
 // reserve takes room for one more series, if there is any.
@@ -189,7 +302,11 @@ func (e *Engine) evictStale(sh *shard) {
 	}
 	sh.lastSweep = sh.maxT
 	n := sh.series.deleteIf(func(st *series) bool {
-		return sh.maxT-st.det.lastT > stale
+		if sh.maxT-st.det.lastT <= stale {
+			return false
+		}
+		sh.remove(st)
+		return true
 	})
 	e.held.Add(-int64(n))
 	e.m.series.Sub(float64(n))
@@ -208,7 +325,7 @@ func (e *Engine) logDrop(ls []signal.Label) {
 }
 
 // resolveSettings applies the mutes, overrides and capacities that match a series.
-func (e *Engine) resolveSettings(st *series, ls []signal.Label, name string) {
+func (e *Engine) resolveSettings(sh *shard, st *series, ls []signal.Label, name string) {
 	for _, m := range e.mute {
 		if m.Matches(ls) {
 			st.threshold = mutedThreshold
@@ -229,8 +346,9 @@ func (e *Engine) resolveSettings(st *series, ls []signal.Label, name string) {
 			break
 		}
 	}
-	if (st.leakable || st.hasLimit) && !st.counter && st.trends == nil {
-		st.trends = &trends{}
+	if (st.leakable || st.hasLimit) && !st.counter && !st.trended {
+		sh.trends[st.idx] = &trends{}
+		st.trended = true
 	}
 }
 

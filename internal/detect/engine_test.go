@@ -159,7 +159,7 @@ func TestCardinalityLimit(t *testing.T) {
 	}
 	for i := 5000; i < 5400; i++ {
 		sh := &e.shards[signal.HashLabels(ls(i))%numShards]
-		if sh.series.find(signal.HashLabels(ls(i)), ls(i)) != nil {
+		if sh.find(signal.HashLabels(ls(i)), ls(i)) != nil {
 			admitted++
 		}
 	}

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"strings"
 	"fmt"
 	"math"
 	"time"
@@ -22,19 +23,49 @@ const (
 	minHistorySamples = 20 // samples a series needs, besides MinHistory, before it pages
 )
 
-// emitCtx carries what signals need from one Observe call.
+// emitCtx carries what signals need from one Observe call. A call by reference brings no
+// labels: they are rebuilt from the series' stored key when a signal or the settings need
+// them, which is rare.
 type emitCtx struct {
 	e      *Engine
+	sh     *shard
+	tr     *trends // the series' trends, or nil
 	labels []signal.Label
 	name   string
+	stored string // the engine's key of the series (see keyOf), for labels on demand
 	key    string // series key, built on first use
+}
+
+// seriesLabels returns the series' labels, parsed from its stored key if the call brought
+// none. They are parsed from a copy: the stored key goes with the series when it is
+// evicted, and signals keep their labels.
+func (c *emitCtx) seriesLabels() []signal.Label {
+	if c.labels == nil && c.stored != "" {
+		c.labels, _ = parseKey(strings.Clone(c.stored))
+		c.name = signal.LabelValue(c.labels, "__name__")
+	}
+	return c.labels
+}
+
+// metricName returns the series' __name__.
+func (c *emitCtx) metricName() string {
+	c.seriesLabels()
+	return c.name
 }
 
 func (c *emitCtx) seriesKey() string {
 	if c.key == "" {
-		c.key = signal.SeriesKey(c.labels)
+		c.key = signal.SeriesKey(c.seriesLabels())
 	}
 	return c.key
+}
+
+// dropTrends forgets the trends of st, which has turned out to be a counter.
+func (c *emitCtx) dropTrends(st *series) {
+	if st.trended {
+		delete(c.sh.trends, st.idx)
+		st.trended, c.tr = false, nil
+	}
 }
 
 // stepAnomaly runs the anomaly episode: fire at onset, escalate to critical once, resolve
@@ -103,14 +134,14 @@ func (c *emitCtx) anomalySignal(st *series, t int64, v float64, r Result,
 func (c *emitCtx) base(st *series, what string, kind signal.Kind, t int64,
 	status signal.Status) signal.Signal {
 	fp, _ := signal.Identity("detect", c.seriesKey(), what)
-	labels := signal.LabelMap(c.labels)
-	ep := st.episodeOf(what)
+	labels := signal.LabelMap(c.seriesLabels())
+	ep := c.episodeOf(st, what)
 	s := signal.Signal{
 		Kind:        kind,
 		Source:      "detect",
 		NativeID:    c.seriesKey(),
 		Fingerprint: fp,
-		Name:        c.name,
+		Name:        c.metricName(),
 		Service:     signal.ServiceFromLabels(labels),
 		Severity:    signal.SeverityWarning,
 		Status:      status,
@@ -128,12 +159,12 @@ func (c *emitCtx) base(st *series, what string, kind signal.Kind, t int64,
 	return s
 }
 
-func (st *series) episodeOf(what string) *episode {
+func (c *emitCtx) episodeOf(st *series, what string) *episode {
 	switch what {
 	case "leak":
-		return &st.trends.leak
+		return &c.tr.leak
 	case "forecast":
-		return &st.trends.forecast
+		return &c.tr.forecast
 	}
 	return &st.anomaly
 }
@@ -179,14 +210,14 @@ func (st *series) stepLeak(c *emitCtx, t int64, out []signal.Signal) []signal.Si
 	if !st.leakable {
 		return out
 	}
-	slope, se, now, r2, ok := trendFit(&st.trends.leakTrend, c.e.cfg.TrendWindow, minTrendFrac, t)
+	slope, se, now, r2, ok := trendFit(&c.tr.leakTrend, c.e.cfg.TrendWindow, minTrendFrac, t)
 	if !ok {
 		return out
 	}
 	growth := slope * c.e.cfg.TrendWindow.Seconds()
 	leaking := slope > 0 && slope > leakT*se && r2 >= leakR2 &&
 		growth >= leakGrowth*math.Abs(now)
-	ep := &st.trends.leak
+	ep := &c.tr.leak
 	if !ep.firing {
 		if !leaking {
 			return out
@@ -204,12 +235,12 @@ func (st *series) stepLeak(c *emitCtx, t int64, out []signal.Signal) []signal.Si
 func (c *emitCtx) leakSignal(st *series, t int64, slope, now, r2 float64,
 	status signal.Status) signal.Signal {
 	s := c.base(st, "leak", signal.KindAnomaly, t, status)
-	s.Name = c.name + " leak"
+	s.Name = c.metricName() + " leak"
 	s.Labels["detector"] = "leak"
 	s.Value = now
 	s.Score = math.Min(1, r2)
 	perHour := slope * 3600
-	since := time.UnixMilli(st.trends.leak.since).UTC().Format(time.RFC3339)
+	since := time.UnixMilli(c.tr.leak.since).UTC().Format(time.RFC3339)
 	s.Summary = fmt.Sprintf("leak detector on %s: steady growth of %s per hour "+
 		"(%.0f%% of the variance is the trend), now %s, since %s",
 		c.seriesKey(), num(perHour), 100*r2, num(now), since)
@@ -226,7 +257,7 @@ func (st *series) stepForecast(c *emitCtx, t int64, out []signal.Signal) []signa
 	if !st.hasLimit {
 		return out
 	}
-	slope, se, now, r2, ok := trendFit(&st.trends.fcTrend, c.e.cfg.ForecastWindow, 1.0/3, t)
+	slope, se, now, r2, ok := trendFit(&c.tr.fcTrend, c.e.cfg.ForecastWindow, 1.0/3, t)
 	if !ok {
 		return out
 	}
@@ -235,7 +266,7 @@ func (st *series) stepForecast(c *emitCtx, t int64, out []signal.Signal) []signa
 	// Fire only on a precise trend: a forecast whose time is off by half is worse than none.
 	soon := crosses && mid <= horizon && 2*se <= forecastPrec*math.Abs(slope) &&
 		r2 >= forecastR2
-	ep := &st.trends.forecast
+	ep := &c.tr.forecast
 	if !ep.firing {
 		if !soon {
 			return out

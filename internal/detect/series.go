@@ -15,13 +15,12 @@ const (
 	calmSamples   = 10 // a firing episode needs at least this many calm samples to resolve
 )
 
-// series is the state of one series: its identity, detector, trend and episodes. Of the
-// labels it keeps only key, to tell apart series whose hashes collide; Observe passes the
-// labels themselves in, for selectors and signals.
+// series is the state of one series: its detector and episodes. It holds no Go pointer,
+// so that it can live in a slab off the heap; what does need pointers is its shard's, by
+// the record's index: the key (see keyOf), which tells apart series whose hashes
+// collide and gives back the labels for signals, and the trends, which few series have.
 type series struct {
-	key       string // see keyOf; "" until a series restored from a version 2 snapshot is seen
 	det       Detector
-	trends    *trends // only for series that leak detection or forecasts watch
 	prevRaw   float64 // last raw value, for counter rates
 	prevT     int64
 	limit     float64 // capacity for forecasts, when hasLimit
@@ -30,7 +29,11 @@ type series struct {
 	counter   bool
 	hasLimit  bool
 	leakable  bool
+	trended   bool // has trends in its shard
+	live      bool // holds a series; false once freed
 	anomaly   episode
+	idx       uint32 // index in the shard's slab, for life
+	gen       uint32 // generation of the record, see ref.go
 }
 
 // trends is the state of leak detection and forecasts. Most series need neither, so it
@@ -52,15 +55,10 @@ type episode struct {
 	critical  bool
 }
 
-// is reports whether the series has labels ls.
-func (st *series) is(ls []signal.Label) bool {
-	return keyMatches(st.key, ls)
-}
-
-func newSeries(name string) *series {
-	st := &series{counter: isCounterName(name), leakable: isMemoryName(name)}
+// init sets up a fresh record for a series named name.
+func (st *series) init(name string) {
+	st.counter, st.leakable, st.live = isCounterName(name), isMemoryName(name), true
 	st.det.reset()
-	return st
 }
 
 // isCounterName reports the Prometheus and OpenMetrics counter suffixes; histogram and
@@ -113,7 +111,7 @@ func (st *series) observe(c *emitCtx, p signal.Point, out []signal.Signal,
 		stats.order++
 		return out
 	}
-	x, ok := st.value(p)
+	x, ok := st.value(c, p)
 	if !ok {
 		return out
 	}
@@ -124,11 +122,11 @@ func (st *series) observe(c *emitCtx, p signal.Point, out []signal.Signal,
 	}
 	stats.scored++
 	out = st.stepAnomaly(c, p.T, x, res, out)
-	if st.trends != nil && !st.counter {
+	if tr := c.tr; tr != nil && !st.counter {
 		if st.warm(p.T, c.e.cfg.TrendWindow) {
-			st.trends.leakTrend.update(p.T, x, c.e.cfg.TrendWindow.Seconds())
+			tr.leakTrend.update(p.T, x, c.e.cfg.TrendWindow.Seconds())
 		}
-		st.trends.fcTrend.update(p.T, x, c.e.cfg.ForecastWindow.Seconds())
+		tr.fcTrend.update(p.T, x, c.e.cfg.ForecastWindow.Seconds())
 		out = st.stepLeak(c, p.T, out)
 		out = st.stepForecast(c, p.T, out)
 	}
@@ -146,7 +144,7 @@ func (st *series) warm(t int64, window time.Duration) bool {
 // counter, the value itself for a gauge. A gauge that has only ever gone up for
 // monotoneRun samples and then drops by half is taken for a counter that was reset, and
 // starts again as one.
-func (st *series) value(p signal.Point) (float64, bool) {
+func (st *series) value(c *emitCtx, p signal.Point) (float64, bool) {
 	prev, prevT := st.prevRaw, st.prevT
 	st.prevRaw, st.prevT = p.V, p.T
 	if prevT == 0 {
@@ -167,7 +165,7 @@ func (st *series) value(p signal.Point) (float64, bool) {
 	case p.V < 0.5*prev && st.mono >= monotoneRun && st.mono != notMonotone:
 		st.counter = true
 		st.det.reset()
-		st.trends = nil
+		c.dropTrends(st)
 		return 0, false
 	case p.V < prev:
 		st.mono = notMonotone

@@ -113,12 +113,15 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.flag(&st.counter)
 	v.flag(&st.leakable)
 	visitEpisode(v, &st.anomaly)
+}
 
-	// The trends are optional: a flag, then their fields (zeros when absent), so that
-	// every record keeps one size.
-	has := st.trends != nil
+// visitTrends visits the trends of a series, which follow its other fields. They are
+// optional: a flag, then their fields (zeros when absent), so that every record keeps one
+// size. *tp is nil for a series without trends.
+func visitTrends(v fieldVisitor, tp **trends) {
+	has := *tp != nil
 	v.flag(&has)
-	ts := st.trends
+	ts := *tp
 	if ts == nil {
 		ts = &trends{}
 	}
@@ -131,9 +134,9 @@ func (st *series) visitFields(v fieldVisitor) {
 	}
 	visitEpisode(v, &ts.leak)
 	visitEpisode(v, &ts.forecast)
-	st.trends = nil
+	*tp = nil
 	if has {
-		st.trends = ts
+		*tp = ts
 	}
 }
 
@@ -203,7 +206,9 @@ func (s *sizer) flag(*bool)   { s.n++ }
 // recordSize is the size of one series record, without its hash.
 var recordSize = func() int {
 	var s sizer
+	var tr *trends
 	(&series{}).visitFields(&s)
+	visitTrends(&s, &tr)
 	return s.n
 }()
 
@@ -234,9 +239,15 @@ func (e *Engine) encodeShard(sh *shard) []byte {
 	enc := &encoder{b: make([]byte, 0, 4+sh.series.n*(4+64+recordSize))}
 	enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(sh.series.n))
 	sh.series.each(func(_ uint64, st *series) {
-		enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(len(st.key)))
-		enc.b = append(enc.b, st.key...)
+		key := sh.keys[st.idx]
+		enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(len(key)))
+		enc.b = append(enc.b, key...)
 		st.visitFields(enc)
+		var tr *trends
+		if st.trended {
+			tr = sh.trends[st.idx]
+		}
+		visitTrends(enc, &tr)
 	})
 	return enc.b
 }
@@ -281,13 +292,15 @@ func (e *Engine) restoreChunk(br *bufio.Reader) error {
 		if _, err := io.ReadFull(br, rec); err != nil {
 			return err
 		}
-		st := &series{key: key}
+		var st series
+		var tr *trends
 		dec := &decoder{b: rec}
 		st.visitFields(dec)
+		visitTrends(dec, &tr)
 		if dec.bad {
 			return fmt.Errorf("%w: series %d has an impossible value", errSnapshot, i)
 		}
-		e.put(h, st)
+		e.put(h, key, &st, tr)
 	}
 	return nil
 }
@@ -313,28 +326,35 @@ func (e *Engine) readIdentity(br *bufio.Reader, buf []byte) (uint64, string, err
 	return e.hash(ls), string(kb), nil
 }
 
-// put installs a restored series if there is room.
-func (e *Engine) put(h uint64, st *series) {
+// put installs a restored series if there is room, replacing the state of a series with
+// the same key. A replaced series keeps its record and so its references.
+func (e *Engine) put(h uint64, key string, rec *series, tr *trends) {
 	sh := &e.shards[h%numShards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if old := sh.restored(h, st.key); old != nil {
-		*old = *st
-	} else {
+	st := sh.findKey(h, key)
+	if st == nil {
 		if !e.reserve() {
 			e.m.dropped.Inc()
 			return
 		}
-		sh.series.insert(h, st)
+		if st = sh.add(h, key); st == nil {
+			e.held.Add(-1)
+			e.m.dropped.Inc()
+			return
+		}
 		e.m.series.Inc()
 	}
+	if st.trended {
+		delete(sh.trends, st.idx)
+	}
+	idx, gen := st.idx, st.gen
+	*st = *rec
+	st.idx, st.gen, st.live, st.trended = idx, gen, true, tr != nil
+	if tr != nil {
+		sh.trends[idx] = tr
+	}
 	sh.maxT = max(sh.maxT, st.det.lastT)
-}
-
-// restored finds the state that a restored series replaces: the one with the same key.
-func (sh *shard) restored(h uint64, key string) *series {
-	ls, _ := parseKey(key)
-	return sh.series.find(h, ls)
 }
 
 // visitShape visits the week shape.

@@ -1,10 +1,6 @@
 package detect
 
-import (
-	"math/bits"
-
-	"github.com/cerebro-aiops/cerebro/internal/signal"
-)
+import "math/bits"
 
 // table is one shard's index of series: open addressing with linear probing over slots
 // that hold the full 64-bit label hash next to the state pointer. A lookup reads one slot
@@ -13,8 +9,9 @@ import (
 // replaces spent a third of the engine's time at a million series loading its control
 // words and then the slot.
 //
-// Equal hashes are allowed: every hash match is confirmed on the series' full identity,
-// so two label sets that collide keep two states.
+// Equal hashes are allowed: every hash match is confirmed on the series' full identity
+// (the shard's find checks the key), so two label sets that collide keep two states.
+// The states live in the shard's slab, off the heap; the slots point into it.
 //
 // The slot position mixes the hash with a per-engine secret, so that label sets crafted
 // against the public label hash cannot pile into one probe run. A table is not safe for
@@ -40,25 +37,9 @@ func (t *table) home(h uint64) uint64 {
 	return (hi ^ lo) & uint64(len(t.slots)-1)
 }
 
-// find returns the state of the series with hash h and labels ls, or nil.
-func (t *table) find(h uint64, ls []signal.Label) *series {
-	if t.n == 0 {
-		return nil
-	}
-	mask := uint64(len(t.slots) - 1)
-	for i := t.home(h); ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.st == nil {
-			return nil
-		}
-		if s.h == h && s.st.is(ls) {
-			return s.st
-		}
-	}
-}
-
-// findHash returns the first state with hash h that ok accepts, or nil.
-func (t *table) findHash(h uint64, ok func(*series) bool) *series {
+// find returns the first state with hash h that ok accepts, or nil. ok confirms the
+// identity: equal hashes are allowed.
+func (t *table) find(h uint64, ok func(*series) bool) *series {
 	if t.n == 0 {
 		return nil
 	}

@@ -26,10 +26,14 @@ type Point struct {
 type Series struct {
 	Labels []Label
 	Points []Point
-	// Hash is HashLabels(Labels), or 0 when the source did not compute it. A source that
-	// caches decoded label sets fills it once per set, which spares the detect engine
-	// hashing the labels of every sample.
+	// Hash is HashLabels(Labels), or 0 when the source did not compute it.
 	Hash uint64
+	// Ref is the sink's reference to the series, as Prometheus's SeriesRef, or 0. A sink
+	// given labels may set it; the source may then send later batches of the same label
+	// set with that Ref and no labels, which spares decoding, hashing and looking them
+	// up. A sink that no longer knows a Ref it was given applies none of the batch's
+	// points and sets Ref to 0: the source must send the batch again with the labels.
+	Ref uint64
 }
 
 // HashLabels hashes sorted labels with xxhash, one string at a time, and mixes the
