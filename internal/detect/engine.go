@@ -34,8 +34,8 @@ type Engine struct {
 	hash      func([]signal.Label) uint64 // signal.HashLabels; tests force collisions with it
 	shards    [numShards]shard
 	maps      *[numShards]mappings // each shard's slab chunks, unmapped with the engine
-	held      atomic.Int64 // series held over all shards, against MaxSeries
-	lastDrop  atomic.Int64 // Unix ns of the last "series dropped" log line
+	held      atomic.Int64         // series held over all shards, against MaxSeries
+	lastDrop  atomic.Int64         // Unix ns of the last "series dropped" log line
 }
 
 // mutedThreshold is above every score: a muted series is scored and learns, but never

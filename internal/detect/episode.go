@@ -1,9 +1,9 @@
 package detect
 
 import (
-	"strings"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
