@@ -44,15 +44,16 @@ type seriesSink struct {
 }
 
 // AcceptSeries applies samples; the anomaly and forecast signals they raise are durable
-// when it returns.
+// when it returns. It fills each series' Ref with the engine's reference, or takes the
+// reference instead of labels (see detect.Engine.ObserveRef).
 func (s *seriesSink) AcceptSeries(ctx context.Context, series []signal.Series) error {
 	out, _ := s.pool.Get().(*[]signal.Signal)
 	if out == nil {
 		out = new([]signal.Signal)
 	}
 	sigs := (*out)[:0]
-	for _, sr := range series {
-		sigs = s.det.Observe(sr, sigs)
+	for i := range series {
+		sigs = s.det.ObserveRef(&series[i], sigs)
 	}
 	err := s.sink.Accept(ctx, sigs)
 	clear(sigs)

@@ -30,8 +30,11 @@ does not count against it; they still share the caches and memory bus, so on a b
 machine it reads low. samples/s is wall-clock throughput on all cores.
 
 The figures cover the engine only: label sets are built before the clock starts, with
-their hash, as remote_write's label cache hands them over, and their memory is not
-counted. The last size's JSON figures are the headline ones.
+their hash, and their memory is not counted. --refs sends every sample after a series'
+first by the engine's reference instead of its labels, as remote_write does; without
+it every sample goes by labels, as OTLP and pull mode send them. Bytes per series
+count the Go heap and the series records the engine keeps off it. The last size's JSON
+figures are the headline ones.
 
 Each round visits the series in the order they were created, as a scrape or a
 remote_write queue sends a target's series: the state of neighbouring series then lies
@@ -45,6 +48,7 @@ type benchDetectFlags struct {
 	json    bool
 	profile string
 	shuffle bool
+	refs    bool
 }
 
 func benchDetectCmd() *cobra.Command {
@@ -62,6 +66,8 @@ func benchDetectCmd() *cobra.Command {
 	c.Flags().BoolVar(&f.json, "json", false, "print one JSON object")
 	c.Flags().BoolVar(&f.shuffle, "shuffle", false,
 		"time the samples in a random order of series rather than the order they were created")
+	c.Flags().BoolVar(&f.refs, "refs", false,
+		"send samples by series reference, as remote_write does, rather than by labels")
 	c.Flags().StringVar(&f.profile, "cpuprofile", "",
 		"write a CPU profile of the timed rounds of the last size to this file")
 	return c
@@ -71,6 +77,7 @@ func benchDetectCmd() *cobra.Command {
 type benchDetectResult struct {
 	Series         int     `json:"series"`
 	Shuffled       bool    `json:"shuffled"`
+	ByRef          bool    `json:"by_ref"`
 	Samples        int     `json:"samples"`
 	Cores          int     `json:"cores"`
 	SamplesPerSec  float64 `json:"samples_per_sec"`
@@ -100,7 +107,7 @@ func runBenchDetect(out io.Writer, f benchDetectFlags) error {
 			profile = f.profile
 		}
 		// Small sizes get more rounds: the CPU clock ticks at 10 ms.
-		r, err := benchDetectSize(n, max(f.rounds, 10_000_000/n), profile, f.shuffle)
+		r, err := benchDetectSize(n, max(f.rounds, 10_000_000/n), profile, f)
 		if err != nil {
 			return err
 		}
@@ -123,7 +130,9 @@ func runBenchDetect(out io.Writer, f benchDetectFlags) error {
 // benchDetectSize creates n series, measures the state they hold, then times rounds of
 // one sample per series spread over every core. A non-empty profile names the file for a
 // CPU profile of the timed rounds alone, so that building the series does not drown them.
-func benchDetectSize(n, rounds int, profile string, shuffle bool) (benchDetectResult, error) {
+func benchDetectSize(n, rounds int, profile string, f benchDetectFlags) (
+	benchDetectResult, error) {
+	shuffle := f.shuffle
 	labels := benchLabels(n)
 	before := heapInUse()
 	e, err := detect.New(detect.Config{MaxSeries: n}, nil, nil)
@@ -132,14 +141,14 @@ func benchDetectSize(n, rounds int, profile string, shuffle bool) (benchDetectRe
 	}
 	const warm = 10 // past the detectors' warm-up, so every timed sample is scored
 	workers := runtime.GOMAXPROCS(0)
-	benchRounds(e, labels, 0, warm, workers)
+	benchRounds(e, labels, 0, warm, workers, f.refs)
 	// A dropped series costs almost nothing per sample, so the figures would flatter the
 	// engine if any were dropped.
 	if e.Len() != n {
 		return benchDetectResult{}, fmt.Errorf("benchmarking detect: the engine holds %d of "+
 			"%d series", e.Len(), n)
 	}
-	perSeries := float64(heapInUse()-before) / float64(n)
+	perSeries := (float64(heapInUse()-before) + float64(e.OffHeapBytes())) / float64(n)
 	if shuffle {
 		// After the warm-up, so that the series were still created in order.
 		rng := rand.New(rand.NewPCG(1, 2))
@@ -151,7 +160,7 @@ func benchDetectSize(n, rounds int, profile string, shuffle bool) (benchDetectRe
 		return benchDetectResult{}, err
 	}
 	start, cpu0 := time.Now(), processCPU()
-	benchRounds(e, labels, warm, rounds, workers)
+	benchRounds(e, labels, warm, rounds, workers, f.refs)
 	el, cpu := time.Since(start).Seconds(), processCPU()-cpu0
 	if err := stop(); err != nil {
 		return benchDetectResult{}, err
@@ -165,7 +174,7 @@ func benchDetectSize(n, rounds int, profile string, shuffle bool) (benchDetectRe
 		cpu = el * float64(workers)
 	}
 	return benchDetectResult{
-		Series: n, Shuffled: shuffle, Samples: total, Cores: workers,
+		Series: n, Shuffled: shuffle, ByRef: f.refs, Samples: total, Cores: workers,
 		SamplesPerSec:  float64(total) / el,
 		PerSecPerCore:  float64(total) / cpu,
 		CPUSeconds:     cpu,
@@ -196,8 +205,10 @@ func startProfile(name string) (func() error, error) {
 	}, nil
 }
 
-// benchRounds feeds rounds samples to every series, each worker on its own slice.
-func benchRounds(e *detect.Engine, labels []signal.Series, first, rounds, workers int) {
+// benchRounds feeds rounds samples to every series, each worker on its own slice. With
+// refs, a series that has a reference goes by it.
+func benchRounds(e *detect.Engine, labels []signal.Series, first, rounds, workers int,
+	refs bool) {
 	var wg sync.WaitGroup
 	per := (len(labels) + workers - 1) / workers
 	for w := 0; w < workers; w++ {
@@ -205,26 +216,32 @@ func benchRounds(e *detect.Engine, labels []signal.Series, first, rounds, worker
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			benchWorker(e, labels[lo:hi], first, rounds, uint64(lo+1))
+			benchWorker(e, labels[lo:hi], first, rounds, uint64(lo+1), refs)
 		}()
 	}
 	wg.Wait()
 }
 
-func benchWorker(e *detect.Engine, labels []signal.Series, first, rounds int, seed uint64) {
+func benchWorker(e *detect.Engine, labels []signal.Series, first, rounds int, seed uint64,
+	refs bool) {
 	pts := make([]signal.Point, 1)
 	x := seed*0x9E3779B97F4A7C15 | 1
 	var out []signal.Signal
 	for r := first; r < first+rounds; r++ {
 		t := int64(1_700_000_000_000) + int64(r)*15_000
-		for i, ls := range labels {
+		for i := range labels {
+			ls := &labels[i]
 			x ^= x << 13
 			x ^= x >> 7
 			x ^= x << 17
 			noise := float64(x>>11)/float64(1<<53) - 0.5
 			pts[0] = signal.Point{T: t, V: 100 + float64(i%50) + 5*noise}
 			s := signal.Series{Labels: ls.Labels, Points: pts, Hash: ls.Hash}
-			out = e.Observe(s, out[:0])
+			if refs && ls.Ref != 0 {
+				s = signal.Series{Points: pts, Ref: ls.Ref}
+			}
+			out = e.ObserveRef(&s, out[:0])
+			ls.Ref = s.Ref
 		}
 	}
 }

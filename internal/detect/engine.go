@@ -33,9 +33,9 @@ type Engine struct {
 	m         *metrics
 	hash      func([]signal.Label) uint64 // signal.HashLabels; tests force collisions with it
 	shards    [numShards]shard
-	maps      *[numShards]mappings // each shard's slab chunks, unmapped with the engine
-	held      atomic.Int64         // series held over all shards, against MaxSeries
-	lastDrop  atomic.Int64         // Unix ns of the last "series dropped" log line
+	recs      *slab        // every series' record, off the heap
+	held      atomic.Int64 // series held over all shards, against MaxSeries
+	lastDrop  atomic.Int64 // Unix ns of the last "series dropped" log line
 }
 
 // mutedThreshold is above every score: a muted series is scored and learns, but never
@@ -62,8 +62,8 @@ type shard struct {
 type shardState struct {
 	mu        sync.Mutex
 	series    table              // hash to record
-	recs      slab               // the records, by index
-	keys      []string           // by record index: the key of each live series
+	id        int                // index in Engine.shards, for references
+	recs      *slab              // the engine's records
 	trends    map[uint32]*trends // by record index, for the records with trended set
 	maxT      int64              // latest sample time seen in the shard
 	scored    uint64             // samples scored, for cerebro_detect_samples_total
@@ -99,17 +99,17 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 		sel, _ := ParseSelector(c.Selector)
 		e.caps = append(e.caps, compiledCapacity{sel, c.Limit})
 	}
-	e.maps = new([numShards]mappings)
+	e.recs = &slab{mapped: &mappings{}}
 	for i := range e.shards {
 		sh := &e.shards[i]
 		sh.series.seedA = rand.Uint64()
 		sh.series.seedB = rand.Uint64() | 1
-		sh.recs.mapped = &e.maps[i]
+		sh.id, sh.recs = i, e.recs
 		sh.trends = map[uint32]*trends{}
 	}
 	// The records live off the heap: they go when the engine does, and not before, since
 	// every path to a record passes through the engine.
-	runtime.AddCleanup(e, releaseMaps, e.maps)
+	runtime.AddCleanup(e, (*mappings).release, e.recs.mapped)
 	if reg != nil {
 		if err := e.m.register(reg); err != nil {
 			return nil, fmt.Errorf("registering detect metrics: %w", err)
@@ -165,7 +165,7 @@ func (e *Engine) ObserveRef(s *signal.Series, out []signal.Signal) []signal.Sign
 			return out
 		}
 	}
-	s.Ref = makeRef(i, st)
+	s.Ref = e.ref(i, st)
 	ctx := emitCtx{e: e, sh: sh, labels: s.Labels, name: name}
 	return e.apply(&ctx, st, s.Points, out)
 }
@@ -180,12 +180,12 @@ func (e *Engine) observeRef(s *signal.Series, out []signal.Signal) []signal.Sign
 	sh := &e.shards[i]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	st := sh.byRef(idx, gen)
+	st := e.byRef(i, idx, gen)
 	if st == nil {
 		s.Ref = 0
 		return out
 	}
-	ctx := emitCtx{e: e, sh: sh, stored: sh.keys[idx]}
+	ctx := emitCtx{e: e, sh: sh, stored: *e.recs.key(idx)}
 	return e.apply(&ctx, st, s.Points, out)
 }
 
@@ -242,23 +242,18 @@ func (e *Engine) admit(sh *shard, h uint64, ls []signal.Label, name string) *ser
 // add takes a record for a new series with hash h and key, or returns nil if the slab
 // is out of indexes.
 func (sh *shard) add(h uint64, key string) *series {
-	idx, ok := sh.recs.alloc()
+	idx, ok := sh.recs.alloc(sh.id)
 	if !ok {
 		return nil
 	}
 	st := sh.recs.at(idx)
-	st.live = true
-	for int(idx) >= len(sh.keys) {
-		sh.keys = append(sh.keys, "")
-	}
-	sh.keys[idx] = key
+	*sh.recs.key(idx) = key
 	sh.series.insert(h, st)
 	return st
 }
 
 // remove frees the record of st, which the caller has taken out of the table.
 func (sh *shard) remove(st *series) {
-	sh.keys[st.idx] = ""
 	if st.trended {
 		delete(sh.trends, st.idx)
 	}
@@ -268,19 +263,12 @@ func (sh *shard) remove(st *series) {
 // find returns the series with hash h and labels ls, or nil. Every hash match is
 // confirmed on the full key, so label sets whose hashes collide keep their own states.
 func (sh *shard) find(h uint64, ls []signal.Label) *series {
-	return sh.series.find(h, func(st *series) bool { return keyMatches(sh.keys[st.idx], ls) })
+	return sh.series.find(h, func(st *series) bool { return keyMatches(*sh.recs.key(st.idx), ls) })
 }
 
 // findKey returns the series with hash h and key, or nil.
 func (sh *shard) findKey(h uint64, key string) *series {
-	return sh.series.find(h, func(st *series) bool { return sh.keys[st.idx] == key })
-}
-
-// releaseMaps unmaps the slabs of an engine that is gone.
-func releaseMaps(m *[numShards]mappings) {
-	for i := range m {
-		m[i].release()
-	}
+	return sh.series.find(h, func(st *series) bool { return *sh.recs.key(st.idx) == key })
 }
 
 // reserve takes room for one more series, if there is any.
@@ -362,6 +350,12 @@ func (e *Engine) scored() float64 {
 		sh.mu.Unlock()
 	}
 	return float64(n)
+}
+
+// OffHeapBytes returns about the resident memory the series records take outside the Go
+// heap, which heap statistics do not see.
+func (e *Engine) OffHeapBytes() int64 {
+	return e.recs.mappedBytes()
 }
 
 // Len returns the number of series tracked.

@@ -144,7 +144,7 @@ func TestRefKinds(t *testing.T) {
 	if first.Ref == 0 || second.Ref != 0 {
 		t.Fatalf("refs %x and %x, want one and none (limit 1)", first.Ref, second.Ref)
 	}
-	for _, ref := range []uint64{first.Ref + 1<<32, first.Ref ^ 1<<8, 1 << 40} {
+	for _, ref := range []uint64{first.Ref + 1<<40, first.Ref ^ 1<<8, maxRefGen << 40} {
 		s := signal.Series{Points: []signal.Point{{T: 2000, V: 1}}, Ref: ref}
 		if e.ObserveRef(&s, nil); s.Ref != 0 {
 			t.Errorf("made-up ref %x accepted", ref)
@@ -174,7 +174,7 @@ func TestRefSurvivesRestore(t *testing.T) {
 	}
 	s := signal.Series{Labels: ls, Points: []signal.Point{{T: labStart.Add(time.Hour).UnixMilli(), V: 1e6}}}
 	b.ObserveRef(&s, nil)
-	if s.Ref != makeRef(int(h%numShards), st) || b.Len() != 1 {
+	if s.Ref != b.ref(int(h%numShards), st) || b.Len() != 1 {
 		t.Fatalf("ref %x, %d series after restore", s.Ref, b.Len())
 	}
 }

@@ -16,9 +16,10 @@ const (
 )
 
 // series is the state of one series: its detector and episodes. It holds no Go pointer,
-// so that it can live in a slab off the heap; what does need pointers is its shard's, by
-// the record's index: the key (see keyOf), which tells apart series whose hashes
-// collide and gives back the labels for signals, and the trends, which few series have.
+// so that it can live in a slab off the heap; what does need pointers is kept by the
+// record's index: the key (see keyOf) in the slab, which tells apart series whose hashes
+// collide and gives back the labels for signals, and the trends, which few series have,
+// in the shard.
 type series struct {
 	det       Detector
 	prevRaw   float64 // last raw value, for counter rates
@@ -30,10 +31,8 @@ type series struct {
 	hasLimit  bool
 	leakable  bool
 	trended   bool // has trends in its shard
-	live      bool // holds a series; false once freed
 	anomaly   episode
-	idx       uint32 // index in the shard's slab, for life
-	gen       uint32 // generation of the record, see ref.go
+	idx       uint32 // index in the engine's slab, for life
 }
 
 // trends is the state of leak detection and forecasts. Most series need neither, so it
@@ -57,7 +56,7 @@ type episode struct {
 
 // init sets up a fresh record for a series named name.
 func (st *series) init(name string) {
-	st.counter, st.leakable, st.live = isCounterName(name), isMemoryName(name), true
+	st.counter, st.leakable = isCounterName(name), isMemoryName(name)
 	st.det.reset()
 }
 

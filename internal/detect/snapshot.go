@@ -239,7 +239,7 @@ func (e *Engine) encodeShard(sh *shard) []byte {
 	enc := &encoder{b: make([]byte, 0, 4+sh.series.n*(4+64+recordSize))}
 	enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(sh.series.n))
 	sh.series.each(func(_ uint64, st *series) {
-		key := sh.keys[st.idx]
+		key := *sh.recs.key(st.idx)
 		enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(len(key)))
 		enc.b = append(enc.b, key...)
 		st.visitFields(enc)
@@ -348,9 +348,9 @@ func (e *Engine) put(h uint64, key string, rec *series, tr *trends) {
 	if st.trended {
 		delete(sh.trends, st.idx)
 	}
-	idx, gen := st.idx, st.gen
+	idx := st.idx
 	*st = *rec
-	st.idx, st.gen, st.live, st.trended = idx, gen, true, tr != nil
+	st.idx, st.trended = idx, tr != nil
 	if tr != nil {
 		sh.trends[idx] = tr
 	}

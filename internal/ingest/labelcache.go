@@ -3,72 +3,40 @@ package ingest
 import (
 	"hash/maphash"
 	"sync"
-	"unicode/utf8"
-
-	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
 
-// Bounds of a route's label cache: about 100 MiB of strings and, for a typical label set,
-// 400 bytes per cached series at most.
-const (
-	defaultInternLimit = 1 << 20
-	defaultSeriesLimit = 1 << 20
-)
-
-// maxInternLen leaves long strings out of the table: they are rarely repeated.
-const maxInternLen = 256
+// defaultSeriesLimit bounds a route's series cache: at about 40 bytes an entry, 160 MiB
+// at most.
+const defaultSeriesLimit = 1 << 22
 
 // labelCache is what a metric route remembers between requests so that steady traffic
-// allocates nothing per sample: one shared string per distinct label name or value, and the
-// decoded, validated label set of each distinct raw remote_write label encoding. It is safe
-// for concurrent use.
+// decodes no labels: for each distinct raw remote_write label encoding, the sink's
+// reference to the series (see signal.Series.Ref), or the reason its labels are unusable.
+// Labels are decoded only for a series the cache does not know, and for one whose
+// reference the sink has forgotten. It is safe for concurrent use.
 type labelCache struct {
 	seeds  [2]maphash.Seed
-	strs   *table[string, string]
-	series *table[seriesKey, cachedLabels]
+	series *table[seriesKey, cachedSeries]
 }
 
-// cachedLabels is a decoded label set: sorted labels, or the reason they are unusable.
-type cachedLabels struct {
-	labels []signal.Label
-	hash   uint64 // signal.HashLabels(labels)
-	bad    dropReason
+// cachedSeries is what the cache knows of a label encoding: the sink's reference to the
+// series, or why its labels are unusable.
+type cachedSeries struct {
+	ref uint64
+	bad dropReason
 }
 
 // seriesKey names a raw remote_write label encoding by two independent 64-bit hashes of
-// its bytes. Keying the cache by the bytes themselves cost about 200 bytes per series,
-// the largest part of ingest's memory per series; 128 bits keep the chance that two of a
-// million label sets share a key below 10^-26, so the cache keeps no bytes to compare.
+// its bytes. Keying the cache by the bytes themselves would cost about 200 bytes per
+// series; 128 bits keep the chance that two of a million label sets share a key below
+// 10^-26, so the cache keeps no bytes to compare.
 type seriesKey [2]uint64
 
 func newLabelCache() *labelCache {
 	return &labelCache{
 		seeds:  [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
-		strs:   newTable[string, string](defaultInternLimit),
-		series: newTable[seriesKey, cachedLabels](defaultSeriesLimit),
+		series: newTable[seriesKey, cachedSeries](defaultSeriesLimit),
 	}
-}
-
-// intern returns the shared string equal to b, and false if b is not valid UTF-8. Strings
-// are checked once, when first seen.
-func (c *labelCache) intern(b []byte) (string, bool) {
-	if len(b) > maxInternLen {
-		return string(b), utf8.Valid(b)
-	}
-	h := maphash.Bytes(c.seeds[0], b)
-	sh := c.strs.at(h)
-	sh.mu.RLock()
-	s, ok := sh.m[string(b)] // no copy of b: the compiler looks the bytes up as they are
-	sh.mu.RUnlock()
-	if ok {
-		return s, true
-	}
-	if !utf8.Valid(b) {
-		return "", false
-	}
-	s = string(b)
-	c.strs.put(h, s, s)
-	return s, true
 }
 
 // seriesKey returns the key of a raw label encoding; its first half picks the shard.
@@ -76,14 +44,16 @@ func (c *labelCache) seriesKey(b []byte) seriesKey {
 	return seriesKey{maphash.Bytes(c.seeds[0], b), maphash.Bytes(c.seeds[1], b)}
 }
 
-// labels returns the cached label set of key.
-func (c *labelCache) labels(k seriesKey) (cachedLabels, bool) {
-	return c.series.get(k[0], k)
+// lookup returns what the cache knows of key: a reference or a drop reason, or false.
+func (c *labelCache) lookup(k seriesKey) (cachedSeries, bool) {
+	v, ok := c.series.get(k[0], k)
+	return v, ok && (v.ref != 0 || v.bad != keep)
 }
 
-// keep caches the label set of key.
-func (c *labelCache) keep(k seriesKey, l cachedLabels) {
-	c.series.put(k[0], k, l)
+// keep caches what is known of key. A zero reference with usable labels is remembered
+// as nothing known, so that a sink that dropped a series is asked again.
+func (c *labelCache) keep(k seriesKey, v cachedSeries) {
+	c.series.put(k[0], k, v)
 }
 
 const tableShards = 64

@@ -7,10 +7,10 @@ import (
 	"math"
 	"mime"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/snappy"
 	"github.com/prometheus/client_golang/prometheus"
@@ -107,10 +107,65 @@ func (rw *remoteWrite) serve(r *http.Request) error {
 		return nil
 	}
 
-	if err := rw.sink.AcceptSeries(r.Context(), d.series); err != nil {
+	if err := d.accept(r.Context(), rw.sink); err != nil {
 		return fmt.Errorf("accepting remote-write samples: %w", err)
 	}
 	countAccepted(RemoteWriteSource, d.series)
+	return nil
+}
+
+// accept hands the decoded series to the sink and caches the references it gave for
+// series new to the cache. The series the sink refused by reference (it evicted them)
+// go again with their labels.
+func (d *rwDecoder) accept(ctx context.Context, sink SeriesSink) error {
+	if err := sink.AcceptSeries(ctx, d.series); err != nil {
+		return err
+	}
+	d.retry, d.retryKeys = d.retry[:0], d.retryKeys[:0]
+	for i := range d.series {
+		s, m := &d.series[i], &d.meta[i]
+		switch {
+		case m.fresh:
+			d.cache.keep(m.key, cachedSeries{ref: s.Ref})
+		case m.byRef && s.Ref == 0:
+			if err := d.queueRetry(s, m); err != nil {
+				return err
+			}
+		}
+	}
+	if len(d.retry) == 0 {
+		return nil
+	}
+	if err := sink.AcceptSeries(ctx, d.retry); err != nil {
+		return err
+	}
+	for i := range d.retry {
+		d.cache.keep(d.retryKeys[i], cachedSeries{ref: d.retry[i].Ref})
+	}
+	return nil
+}
+
+// queueRetry decodes the labels of a series sent by reference and queues it to be sent
+// again with them.
+func (d *rwDecoder) queueRetry(s *signal.Series, m *rwMeta) error {
+	l0 := len(d.labels)
+	bad, err := d.decodeLabels(m.raw)
+	if err != nil {
+		return err
+	}
+	if bad == keep {
+		bad = checkLabels(d.labels[l0:])
+	}
+	if bad != keep {
+		// Only a clash of the cache's 128-bit keys brings this: drop the series as its
+		// own labels say.
+		d.drops.add(bad, len(s.Points))
+		d.cache.keep(m.key, cachedSeries{bad: bad})
+		return nil
+	}
+	ls := d.labels[l0:len(d.labels):len(d.labels)]
+	d.retry = append(d.retry, signal.Series{Labels: ls, Points: s.Points})
+	d.retryKeys = append(d.retryKeys, m.key)
 	return nil
 }
 
@@ -142,13 +197,27 @@ var rwDecoders = sync.Pool{New: func() any { return new(rwDecoder) }}
 
 // rwDecoder holds the buffers of one remote_write request. The series it produces point
 // into labels and points, which are reused by the next request that takes the decoder.
+// A series the cache knows goes by the sink's reference, without labels.
 type rwDecoder struct {
-	raw    []byte
-	series []signal.Series
-	labels []signal.Label
-	points []signal.Point
-	drops  drops
-	cache  *labelCache
+	raw       []byte
+	series    []signal.Series
+	meta      []rwMeta // one per series
+	labels    []signal.Label
+	points    []signal.Point
+	retry     []signal.Series // series refused by reference, again with labels
+	retryKeys []seriesKey
+	drops     drops
+	cache     *labelCache
+}
+
+// rwMeta is what the decoder knows of where a series came from: its cache key and raw
+// label bytes (within raw), and whether it is new to the cache or goes by reference.
+type rwMeta struct {
+	key   seriesKey
+	raw   []byte
+	ref   uint64 // the sink's reference, when byRef
+	fresh bool   // labels decoded, not cached yet: cache the reference the sink gives
+	byRef bool   // sent by reference, without labels
 }
 
 // maxPooledBytes keeps one huge request from pinning its buffers in the pool for good.
@@ -160,7 +229,10 @@ func (d *rwDecoder) release() {
 		return
 	}
 	clear(d.series) // drop references to label slices the sink may not copy
-	d.raw, d.series = d.raw[:0], d.series[:0]
+	clear(d.retry)
+	clear(d.meta)
+	d.raw, d.series, d.meta = d.raw[:0], d.series[:0], d.meta[:0]
+	d.retry, d.retryKeys = d.retry[:0], d.retryKeys[:0]
 	d.labels, d.points = d.labels[:0], d.points[:0]
 	d.drops = drops{}
 	d.cache = nil
@@ -251,11 +323,11 @@ func (d *rwDecoder) timeSeries(b []byte) error {
 		off = end
 	}
 
-	bad, hash, err := d.seriesLabels(b, span)
+	bad, m, err := d.seriesLabels(b, span)
 	if err != nil {
 		return err
 	}
-	d.finishSeries(l0, p0, bad, hash)
+	d.finishSeries(l0, p0, bad, m)
 	return nil
 }
 
@@ -275,13 +347,13 @@ func (s *labelSpan) add(start, end int) {
 	s.end = end
 }
 
-// seriesLabels appends the series' sorted labels to d.labels and returns a drop reason if
-// they are unusable, and their signal.HashLabels if it is known (else 0). A label set seen
-// before is copied from the cache without decoding, with the hash computed when it was
-// cached.
-func (d *rwDecoder) seriesLabels(b []byte, span labelSpan) (dropReason, uint64, error) {
+// seriesLabels appends the series' sorted labels to d.labels, or finds the sink's
+// reference to it in the cache, and returns a drop reason if the labels are unusable. A
+// label set seen before is not decoded: it goes by reference, or is dropped for the
+// reason found when it was first seen.
+func (d *rwDecoder) seriesLabels(b []byte, span labelSpan) (dropReason, rwMeta, error) {
 	if span.start < 0 {
-		return dropNoName, 0, nil
+		return dropNoName, rwMeta{}, nil
 	}
 	if span.scattered {
 		l0 := len(d.labels)
@@ -289,29 +361,28 @@ func (d *rwDecoder) seriesLabels(b []byte, span labelSpan) (dropReason, uint64, 
 		if bad == keep {
 			bad = checkLabels(d.labels[l0:])
 		}
-		return bad, 0, err
+		return bad, rwMeta{}, err
 	}
-	key := d.cache.seriesKey(b[span.start:span.end])
-	if c, ok := d.cache.labels(key); ok {
-		d.labels = append(d.labels, c.labels...)
-		return c.bad, c.hash, nil
+	raw := b[span.start:span.end]
+	m := rwMeta{key: d.cache.seriesKey(raw), raw: raw}
+	if c, ok := d.cache.lookup(m.key); ok {
+		m.byRef, m.ref = c.bad == keep, c.ref
+		return c.bad, m, nil
 	}
 
 	l0 := len(d.labels)
-	bad, err := d.decodeLabels(b[span.start:span.end])
+	bad, err := d.decodeLabels(raw)
 	if err != nil {
-		return keep, 0, err
+		return keep, rwMeta{}, err
 	}
 	if bad == keep {
 		bad = checkLabels(d.labels[l0:])
 	}
-	c := cachedLabels{bad: bad}
-	if bad == keep {
-		c.labels = slices.Clone(d.labels[l0:])
-		c.hash = signal.HashLabels(c.labels)
+	if bad != keep {
+		d.cache.keep(m.key, cachedSeries{bad: bad})
 	}
-	d.cache.keep(key, c)
-	return bad, c.hash, nil
+	m.fresh = true
+	return bad, m, nil
 }
 
 // decodeLabels decodes every label field of a TimeSeries (or of its label span).
@@ -337,9 +408,10 @@ func (d *rwDecoder) decodeLabels(b []byte) (dropReason, error) {
 	return bad, nil
 }
 
-// finishSeries keeps the labels and points appended since l0 and p0 as a series if the
-// labels are usable (bad is keep) and at least one point is.
-func (d *rwDecoder) finishSeries(l0, p0 int, bad dropReason, hash uint64) {
+// finishSeries keeps the labels (none for a series by reference) and points appended
+// since l0 and p0 as a series if the labels are usable (bad is keep) and at least one
+// point is.
+func (d *rwDecoder) finishSeries(l0, p0 int, bad dropReason, m rwMeta) {
 	labels := d.labels[l0:]
 	if bad != keep {
 		d.drops.add(bad, len(d.points)-p0)
@@ -352,11 +424,12 @@ func (d *rwDecoder) finishSeries(l0, p0 int, bad dropReason, hash uint64) {
 		d.labels = d.labels[:l0]
 		return
 	}
-	d.series = append(d.series, signal.Series{
-		Labels: labels[:len(labels):len(labels)],
-		Points: pts[:len(pts):len(pts)],
-		Hash:   hash,
-	})
+	s := signal.Series{Points: pts[:len(pts):len(pts)], Ref: m.ref}
+	if !m.byRef {
+		s.Labels = labels[:len(labels):len(labels)]
+	}
+	d.series = append(d.series, s)
+	d.meta = append(d.meta, m)
 }
 
 // label parses one Label message. It returns a drop reason for a name or value that is not
@@ -384,12 +457,10 @@ func (d *rwDecoder) label(b []byte) (dropReason, error) {
 	if len(value) == 0 {
 		return keep, nil
 	}
-	n, ok1 := d.cache.intern(name)
-	v, ok2 := d.cache.intern(value)
-	if !ok1 || !ok2 {
+	if !utf8.Valid(name) || !utf8.Valid(value) {
 		return dropBadLabel, nil
 	}
-	d.labels = append(d.labels, signal.Label{Name: n, Value: v})
+	d.labels = append(d.labels, signal.Label{Name: string(name), Value: string(value)})
 	return keep, nil
 }
 

@@ -318,27 +318,60 @@ func counterValue(c prometheus.Counter) float64 {
 	return m.GetCounter().GetValue()
 }
 
-// TestRemoteWriteHash checks that the label hash handed to detection is the hash of the
-// labels, on first sight and from the cache, and that it changes with the labels.
-func TestRemoteWriteHash(t *testing.T) {
-	var hashes []uint64
-	sink := sinkFunc(func(s []signal.Series) error {
-		for _, x := range s {
-			if x.Hash != 0 && x.Hash != signal.HashLabels(x.Labels) {
-				t.Errorf("hash of %v = %x, want %x", x.Labels, x.Hash, signal.HashLabels(x.Labels))
+// refSink hands out a reference per label set, as the detect engine does, and forgets
+// the ones listed in forget, as an engine that evicted them would.
+type refSink struct {
+	refs   map[string]uint64
+	forget map[uint64]bool
+	got    []string // per series: its labels, or "ref" for a series by reference
+	points int
+}
+
+func (s *refSink) AcceptSeries(_ context.Context, in []signal.Series) error {
+	for i := range in {
+		x := &in[i]
+		if x.Labels == nil {
+			if s.forget[x.Ref] {
+				x.Ref = 0
+				continue
 			}
-			hashes = append(hashes, x.Hash)
+			s.got = append(s.got, "ref")
+			s.points += len(x.Points)
+			continue
 		}
-		return nil
-	})
+		k := signal.SeriesKey(x.Labels)
+		if s.refs[k] == 0 {
+			s.refs[k] = uint64(len(s.refs) + 1)
+		}
+		x.Ref = s.refs[k]
+		s.got = append(s.got, k)
+		s.points += len(x.Points)
+	}
+	return nil
+}
+
+// TestRemoteWriteRefs checks that a label set seen before goes by the sink's reference
+// without labels, and that a reference the sink has forgotten is sent again, in the
+// same request, with the labels.
+func TestRemoteWriteRefs(t *testing.T) {
+	sink := &refSink{refs: map[string]uint64{}, forget: map[uint64]bool{}}
 	h := RemoteWriteHandler(testGuard(), SourceConfig{}, sink)
-	for _, pod := range []string{"a", "a", "b"} {
-		body := encodeWrite(t, ts([]prompb.Sample{smp(1, 1)}, "__name__", "up", "pod", pod))
-		if w := postWrite(h, body, nil); w.Code != 204 {
+	send := func(pods ...string) {
+		t.Helper()
+		var series []prompb.TimeSeries
+		for _, p := range pods {
+			series = append(series, ts([]prompb.Sample{smp(1, 1)}, "__name__", "up", "pod", p))
+		}
+		if w := postWrite(h, encodeWrite(t, series...), nil); w.Code != 204 {
 			t.Fatalf("code = %d; body %s", w.Code, w.Body)
 		}
 	}
-	if len(hashes) != 3 || hashes[1] == 0 || hashes[0] != hashes[1] || hashes[1] == hashes[2] {
-		t.Errorf("hashes = %x, want one per label set, filled from the cache", hashes)
+	send("a")
+	send("a", "b")
+	sink.forget[1] = true // a is evicted
+	send("a", "b")
+	want := []string{`up{pod="a"}`, "ref", `up{pod="b"}`, "ref", `up{pod="a"}`}
+	if !reflect.DeepEqual(sink.got, want) || sink.points != 5 {
+		t.Errorf("sink got %q and %d points, want %q and 5", sink.got, sink.points, want)
 	}
 }
