@@ -99,7 +99,8 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 		sel, _ := ParseSelector(c.Selector)
 		e.caps = append(e.caps, compiledCapacity{sel, c.Limit})
 	}
-	e.recs = &slab{mapped: &mappings{}}
+	m := &mappings{}
+	e.recs = &slab{mapped: m, keys: keyArena{mapped: m}}
 	for i := range e.shards {
 		sh := &e.shards[i]
 		sh.series.seedA = rand.Uint64()
@@ -242,12 +243,11 @@ func (e *Engine) admit(sh *shard, h uint64, ls []signal.Label, name string) *ser
 // add takes a record for a new series with hash h and key, or returns nil if the slab
 // is out of indexes.
 func (sh *shard) add(h uint64, key string) *series {
-	idx, ok := sh.recs.alloc(sh.id)
+	idx, ok := sh.recs.alloc(sh.id, key)
 	if !ok {
 		return nil
 	}
 	st := sh.recs.at(idx)
-	*sh.recs.key(idx) = key
 	sh.series.insert(h, st)
 	return st
 }

@@ -178,3 +178,40 @@ func TestRefSurvivesRestore(t *testing.T) {
 		t.Fatalf("ref %x, %d series after restore", s.Ref, b.Len())
 	}
 }
+
+// TestChurnKeepsKeys admits and evicts series of many key lengths, some too long for the
+// key arena, so that records and key space are reused: every series held must still be
+// found by its labels, with its own key, and by its reference.
+func TestChurnKeepsKeys(t *testing.T) {
+	e := newEngine(t, Config{MaxSeries: 50, StaleAfter: time.Minute})
+	rng := rand.New(rand.NewPCG(3, 4))
+	refs := map[string]uint64{}
+	for step := 0; step < 3000; step++ {
+		pod := string(bytes.Repeat([]byte{byte('a' + rng.IntN(26))}, 1+rng.IntN(1200)))
+		ls := labelsOf("m", "pod", pod, "n", itoa(step%97+1))
+		s := signal.Series{Labels: ls, Points: []signal.Point{{T: int64(step) * 10_000, V: 1}}}
+		e.ObserveRef(&s, nil)
+		if s.Ref != 0 {
+			refs[keyOf(ls)] = s.Ref
+		}
+	}
+	held := 0
+	for i := range e.shards {
+		sh := &e.shards[i]
+		sh.series.each(func(h uint64, st *series) {
+			held++
+			key := *e.recs.key(st.idx)
+			ls, ok := parseKey(key)
+			if !ok || sh.find(h, ls) != st || e.hash(ls) != h {
+				t.Fatalf("record %d: key %q does not name it", st.idx, key)
+			}
+			if ref := refs[key]; e.byRef(splitRef(ref)) != st {
+				t.Fatalf("record %d: its last reference %x does not name it", st.idx, ref)
+			}
+		})
+	}
+	if held != e.Len() || held == 0 || counterValue(e.m.evicted) < 100 {
+		t.Fatalf("%d series in the tables, %d held, %v evicted (want 100 or more)", held,
+			e.Len(), counterValue(e.m.evicted))
+	}
+}

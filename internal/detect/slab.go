@@ -32,6 +32,7 @@ type slab struct {
 	dir    atomic.Pointer[[]*chunk] // grown by copy, so that readers need no lock
 	n      uint32                   // records ever handed out
 	free   []uint32                 // indexes of freed records
+	keys   keyArena
 	mapped *mappings
 }
 
@@ -70,16 +71,21 @@ func (s *slab) holds(i uint32, sh int, gen uint32) bool {
 	return gen != 0 && (*d)[i/slabChunk].tags[i%slabChunk].Load() == tagOf(gen, sh)
 }
 
-// alloc returns the index of a free record, zeroed, for shard sh, or false when the
-// indexes a reference can name are used up. The caller holds the lock of shard sh.
-func (s *slab) alloc(sh int) (uint32, bool) {
+// alloc returns the index of a free record, zeroed and with key, for shard sh, or false
+// when the indexes a reference can name are used up. The caller holds the lock of shard
+// sh.
+func (s *slab) alloc(sh int, key string) (uint32, bool) {
 	s.mu.Lock()
 	i, ok := s.take()
+	if ok {
+		key = s.keys.put(key)
+	}
 	s.mu.Unlock()
 	if !ok {
 		return 0, false
 	}
 	*s.at(i) = series{idx: i}
+	*s.key(i) = key
 	t := s.tag(i)
 	t.Store(tagOf(max(t.Load()>>refShardBits, 1), sh))
 	return i, true
@@ -117,15 +123,18 @@ func (s *slab) grow() {
 // record whose generation would leave the bits a reference has for it is retired
 // instead, so that no reference can ever name a later series.
 func (s *slab) release(i uint32) {
+	key := *s.key(i)
 	*s.key(i) = ""
 	t := s.tag(i)
 	gen := t.Load() >> refShardBits
-	if gen >= maxRefGen {
-		return
+	if gen < maxRefGen {
+		t.Store(tagOf(gen+1, 0))
 	}
-	t.Store(tagOf(gen+1, 0))
 	s.mu.Lock()
-	s.free = append(s.free, i)
+	s.keys.drop(key)
+	if gen < maxRefGen {
+		s.free = append(s.free, i)
+	}
 	s.mu.Unlock()
 }
 
@@ -136,8 +145,8 @@ func (s *slab) mappedBytes() int64 {
 	defer s.mu.Unlock()
 	full := int64(s.n/slabChunk) * slabChunk * recBytes
 	part := int64(s.n%slabChunk) * recBytes
-	return min(full+(part+pageBytes-1)/pageBytes*pageBytes,
-		int64(len(s.mapped.regions))*slabChunk*recBytes)
+	recs := full + (part+pageBytes-1)/pageBytes*pageBytes
+	return min(recs+s.keys.usedBytes(), s.mapped.bytes)
 }
 
 const (
@@ -145,8 +154,9 @@ const (
 	pageBytes = 4096
 )
 
-// mappings is the list of chunks an engine allocated off the heap, freed by a cleanup
-// once the engine is unreachable.
+// mappings is the list of regions (record chunks, key space) an engine allocated off
+// the heap, freed by a cleanup once the engine is unreachable.
 type mappings struct {
 	regions [][]byte
+	bytes   int64 // mapped in all
 }

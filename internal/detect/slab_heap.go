@@ -9,4 +9,9 @@ func (m *mappings) allocChunk() *[slabChunk]series {
 	return new([slabChunk]series)
 }
 
+// allocBytes takes n zeroed bytes from the Go heap.
+func (m *mappings) allocBytes(n int) []byte {
+	return make([]byte, n)
+}
+
 func (m *mappings) release() {}

@@ -5,9 +5,13 @@ import (
 	"sync"
 )
 
-// defaultSeriesLimit bounds a route's series cache: at about 40 bytes an entry, 160 MiB
-// at most.
-const defaultSeriesLimit = 1 << 22
+// defaultSeriesLimit bounds a route's series cache: at about 30 bytes an entry, 120 MiB
+// at most. Unusable label sets are bounded apart, so that a flood of them cannot push
+// out the references.
+const (
+	defaultSeriesLimit = 1 << 22
+	defaultBadLimit    = 1 << 16
+)
 
 // labelCache is what a metric route remembers between requests so that steady traffic
 // decodes no labels: for each distinct raw remote_write label encoding, the sink's
@@ -15,8 +19,9 @@ const defaultSeriesLimit = 1 << 22
 // Labels are decoded only for a series the cache does not know, and for one whose
 // reference the sink has forgotten. It is safe for concurrent use.
 type labelCache struct {
-	seeds  [2]maphash.Seed
-	series *table[seriesKey, cachedSeries]
+	seeds [2]maphash.Seed
+	refs  *table[seriesKey, uint64]
+	bad   *table[seriesKey, dropReason]
 }
 
 // cachedSeries is what the cache knows of a label encoding: the sink's reference to the
@@ -34,8 +39,9 @@ type seriesKey [2]uint64
 
 func newLabelCache() *labelCache {
 	return &labelCache{
-		seeds:  [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
-		series: newTable[seriesKey, cachedSeries](defaultSeriesLimit),
+		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		refs:  newTable[seriesKey, uint64](defaultSeriesLimit),
+		bad:   newTable[seriesKey, dropReason](defaultBadLimit),
 	}
 }
 
@@ -46,14 +52,23 @@ func (c *labelCache) seriesKey(b []byte) seriesKey {
 
 // lookup returns what the cache knows of key: a reference or a drop reason, or false.
 func (c *labelCache) lookup(k seriesKey) (cachedSeries, bool) {
-	v, ok := c.series.get(k[0], k)
-	return v, ok && (v.ref != 0 || v.bad != keep)
+	if ref, ok := c.refs.get(k[0], k); ok && ref != 0 {
+		return cachedSeries{ref: ref}, true
+	}
+	if bad, ok := c.bad.get(k[0], k); ok {
+		return cachedSeries{bad: bad}, true
+	}
+	return cachedSeries{}, false
 }
 
 // keep caches what is known of key. A zero reference with usable labels is remembered
 // as nothing known, so that a sink that dropped a series is asked again.
 func (c *labelCache) keep(k seriesKey, v cachedSeries) {
-	c.series.put(k[0], k, v)
+	if v.bad != keep {
+		c.bad.put(k[0], k, v.bad)
+		return
+	}
+	c.refs.put(k[0], k, v.ref)
 }
 
 const tableShards = 64

@@ -1,0 +1,63 @@
+package detect
+
+import "unsafe"
+
+// Keys up to maxArenaKey bytes live in the key arena, in classes of keyGrain bytes;
+// longer ones, rare, stay on the heap.
+const (
+	keyGrain    = 16
+	maxArenaKey = 1024
+	arenaRegion = 1 << 20
+	keyClasses  = maxArenaKey/keyGrain + 1
+)
+
+// keyArena keeps the series keys off the Go heap, as the slab keeps the records: a
+// million keys of 80 bytes cost 80 MB once, not up to twice under GOGC with a string
+// header and an allocator class each. A key is handed out as a string pointing into the
+// arena, valid until it is dropped: whoever keeps part of a key past the shard lock must
+// copy it (see emitCtx.seriesLabels). Freed space is reused by keys of the same class.
+//
+// The slab's lock guards the arena.
+type keyArena struct {
+	cur     []byte                       // what is left of the newest region
+	free    [keyClasses][]unsafe.Pointer // freed keys' space, by class
+	regions int64                        // regions taken
+	mapped  *mappings
+}
+
+// usedBytes is the arena's space handed out, free or not.
+func (a *keyArena) usedBytes() int64 {
+	return a.regions*arenaRegion - int64(len(a.cur))
+}
+
+// put returns key stored in the arena, or key itself if it is too long for it.
+func (a *keyArena) put(key string) string {
+	n := len(key)
+	if n == 0 || n > maxArenaKey {
+		return key
+	}
+	c := (n + keyGrain - 1) / keyGrain
+	var p unsafe.Pointer
+	if l := a.free[c]; len(l) > 0 {
+		p, a.free[c] = l[len(l)-1], l[:len(l)-1]
+	} else {
+		size := c * keyGrain
+		if len(a.cur) < size {
+			a.cur = a.mapped.allocBytes(arenaRegion)
+			a.regions++
+		}
+		p, a.cur = unsafe.Pointer(&a.cur[0]), a.cur[size:]
+	}
+	copy(unsafe.Slice((*byte)(p), n), key)
+	return unsafe.String((*byte)(p), n)
+}
+
+// drop frees the space of a key that put returned.
+func (a *keyArena) drop(key string) {
+	n := len(key)
+	if n == 0 || n > maxArenaKey {
+		return
+	}
+	c := (n + keyGrain - 1) / keyGrain
+	a.free[c] = append(a.free[c], unsafe.Pointer(unsafe.StringData(key)))
+}
