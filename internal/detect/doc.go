@@ -14,14 +14,20 @@
 // a leak detector for memory series and time-to-exhaustion forecasts for series with a
 // known capacity. docs/detect.md has the design and the NAB figures.
 //
-// Work per sample is O(1) and memory per series is fixed (about 0.7 KiB, its labels
+// Work per sample is O(1) and memory per series is fixed (about 0.8 KiB, its labels
 // included as the key that tells apart series whose hashes collide); the number of series
 // is bounded by Config.MaxSeries, idle series are evicted, and the state can be
-// snapshotted and restored across restarts.
+// snapshotted and restored across restarts. The records and keys live off the Go heap
+// (slab.go, keyarena.go), so the collector neither scans them nor doubles them.
 //
-// Concurrency: Engine.Observe is safe for concurrent use. Series are spread over 256
-// shards by a hash of their labels, each with its own mutex and open-addressing table;
-// there is no global lock, and the one shared counter (series held, against MaxSeries)
-// is touched only when a series is created or evicted. A Detector alone is not safe for
-// concurrent use.
+// A source that caches label sets (remote_write) sends known series by the reference
+// Engine.ObserveRef handed back, as Prometheus's SeriesRef, and skips decoding, hashing
+// and looking up their labels; a reference to an evicted series is refused, never
+// reused for another (ref.go).
+//
+// Concurrency: Engine.Observe and ObserveRef are safe for concurrent use. Series are
+// spread over 256 shards by a hash of their labels, each with its own mutex and
+// open-addressing table; the records of all shards share one slab, whose lock is taken
+// only when a series is created or evicted, as is the one shared counter (series held,
+// against MaxSeries). A Detector alone is not safe for concurrent use.
 package detect

@@ -99,13 +99,14 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 		sel, _ := ParseSelector(c.Selector)
 		e.caps = append(e.caps, compiledCapacity{sel, c.Limit})
 	}
-	m := &mappings{}
+	m := newMappings()
 	e.recs = &slab{mapped: m, keys: keyArena{mapped: m}}
 	for i := range e.shards {
 		sh := &e.shards[i]
 		sh.series.seedA = rand.Uint64()
 		sh.series.seedB = rand.Uint64() | 1
 		sh.id, sh.recs = i, e.recs
+		sh.series.mapped = m
 		sh.trends = map[uint32]*trends{}
 	}
 	// The records live off the heap: they go when the engine does, and not before, since
@@ -355,7 +356,19 @@ func (e *Engine) scored() float64 {
 // OffHeapBytes returns about the resident memory the series records take outside the Go
 // heap, which heap statistics do not see.
 func (e *Engine) OffHeapBytes() int64 {
-	return e.recs.mappedBytes()
+	return min(e.recs.touchedBytes(), e.recs.mapped.mapped()) + e.tableBytes()
+}
+
+// tableBytes sums the shards' table slots off the heap.
+func (e *Engine) tableBytes() int64 {
+	var n int64
+	for i := range e.shards {
+		sh := &e.shards[i]
+		sh.mu.Lock()
+		n += sh.series.mappedBytes()
+		sh.mu.Unlock()
+	}
+	return n
 }
 
 // Len returns the number of series tracked.

@@ -21,6 +21,8 @@ const (
 type keyArena struct {
 	cur     []byte                       // what is left of the newest region
 	free    [keyClasses][]unsafe.Pointer // freed keys' space, by class
+	long    map[*byte]string             // keys too long for the arena, kept alive here
+	heap    [][]byte                     // regions the heap gave, kept alive here
 	regions int64                        // regions taken
 	mapped  *mappings
 }
@@ -33,7 +35,15 @@ func (a *keyArena) usedBytes() int64 {
 // put returns key stored in the arena, or key itself if it is too long for it.
 func (a *keyArena) put(key string) string {
 	n := len(key)
-	if n == 0 || n > maxArenaKey {
+	if n == 0 {
+		return key
+	}
+	if n > maxArenaKey {
+		// The chunk that holds the key is off the heap: the map is what keeps it alive.
+		if a.long == nil {
+			a.long = map[*byte]string{}
+		}
+		a.long[unsafe.StringData(key)] = key
 		return key
 	}
 	c := (n + keyGrain - 1) / keyGrain
@@ -43,8 +53,7 @@ func (a *keyArena) put(key string) string {
 	} else {
 		size := c * keyGrain
 		if len(a.cur) < size {
-			a.cur = a.mapped.allocBytes(arenaRegion)
-			a.regions++
+			a.grow()
 		}
 		p, a.cur = unsafe.Pointer(&a.cur[0]), a.cur[size:]
 	}
@@ -52,10 +61,26 @@ func (a *keyArena) put(key string) string {
 	return unsafe.String((*byte)(p), n)
 }
 
+// grow starts a new region. One from the heap is kept alive here: the keys in it are
+// held by chunks off the heap, which the collector does not see.
+func (a *keyArena) grow() {
+	b, ok := a.mapped.alloc(arenaRegion)
+	if !ok {
+		b = make([]byte, arenaRegion)
+		a.heap = append(a.heap, b)
+	}
+	a.cur = b
+	a.regions++
+}
+
 // drop frees the space of a key that put returned.
 func (a *keyArena) drop(key string) {
 	n := len(key)
-	if n == 0 || n > maxArenaKey {
+	if n == 0 {
+		return
+	}
+	if n > maxArenaKey {
+		delete(a.long, unsafe.StringData(key))
 		return
 	}
 	c := (n + keyGrain - 1) / keyGrain

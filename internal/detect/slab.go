@@ -36,10 +36,11 @@ type slab struct {
 	mapped *mappings
 }
 
-// chunk is slabChunk records with their keys and tags. The keys are Go strings, so they
-// stay on the heap, where the collector sees them.
+// chunk is slabChunk records with their keys and tags. It lives off the heap with the
+// records: the keys point into the key arena, or, for the rare long key, to a heap
+// string that the arena keeps too.
 type chunk struct {
-	recs *[slabChunk]series
+	recs [slabChunk]series
 	keys [slabChunk]string
 	tags [slabChunk]atomic.Uint32 // generation<<8 | shard
 }
@@ -114,7 +115,7 @@ func (s *slab) grow() {
 	if d := s.dir.Load(); d != nil {
 		old = *d
 	}
-	d := append(old[:len(old):len(old)], &chunk{recs: s.mapped.allocChunk()})
+	d := append(old[:len(old):len(old)], s.mapped.allocChunk())
 	s.dir.Store(&d)
 }
 
@@ -138,25 +139,18 @@ func (s *slab) release(i uint32) {
 	s.mu.Unlock()
 }
 
-// mappedBytes is about what the records off the heap cost in resident memory: every
-// full chunk, and the pages of the last one that records have reached.
-func (s *slab) mappedBytes() int64 {
+// touchedBytes is about what the slab's mapped memory costs in resident memory: every
+// full chunk, the pages of the last one that records have reached, and the key space
+// handed out.
+func (s *slab) touchedBytes() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	full := int64(s.n/slabChunk) * slabChunk * recBytes
+	full := int64(s.n/slabChunk) * int64(unsafe.Sizeof(chunk{}))
 	part := int64(s.n%slabChunk) * recBytes
-	recs := full + (part+pageBytes-1)/pageBytes*pageBytes
-	return min(recs+s.keys.usedBytes(), s.mapped.bytes)
+	return full + (part+pageBytes-1)/pageBytes*pageBytes + s.keys.usedBytes()
 }
 
 const (
 	recBytes  = int64(unsafe.Sizeof(series{}))
 	pageBytes = 4096
 )
-
-// mappings is the list of regions (record chunks, key space) an engine allocated off
-// the heap, freed by a cleanup once the engine is unreachable.
-type mappings struct {
-	regions [][]byte
-	bytes   int64 // mapped in all
-}

@@ -1,6 +1,9 @@
 package detect
 
-import "math/bits"
+import (
+	"math/bits"
+	"unsafe"
+)
 
 // table is one shard's index of series: open addressing with linear probing over slots
 // that hold the full 64-bit label hash next to the state pointer. A lookup reads one slot
@@ -17,10 +20,12 @@ import "math/bits"
 // against the public label hash cannot pile into one probe run. A table is not safe for
 // concurrent use; the shard lock guards it.
 type table struct {
-	slots []slot // length a power of two, or nil while empty
-	n     int
-	seedA uint64 // the secret of home; seedB is odd
-	seedB uint64
+	slots  []slot // length a power of two, or nil while empty
+	n      int
+	seedA  uint64 // the secret of home; seedB is odd
+	seedB  uint64
+	mapped *mappings // where slots come from: off the heap, as the records they point to
+	onMap  bool      // slots are mapped, and freed to mapped when replaced
 }
 
 type slot struct {
@@ -71,13 +76,29 @@ func (t *table) place(h uint64, st *series) {
 }
 
 func (t *table) grow() {
-	old := t.slots
-	t.slots = make([]slot, max(8, 2*len(old)))
+	old, wasMapped := t.slots, t.onMap
+	n := max(8, 2*len(old))
+	if t.mapped != nil && n*int(unsafe.Sizeof(slot{})) >= pageBytes {
+		t.slots, t.onMap = t.mapped.allocSlots(n)
+	} else {
+		t.slots, t.onMap = make([]slot, n), false
+	}
 	for _, s := range old {
 		if s.st != nil {
 			t.place(s.h, s.st)
 		}
 	}
+	if wasMapped {
+		t.mapped.free(unsafe.Pointer(&old[0]))
+	}
+}
+
+// mappedBytes returns the bytes of slots off the heap.
+func (t *table) mappedBytes() int64 {
+	if !t.onMap {
+		return 0
+	}
+	return int64(len(t.slots)) * int64(unsafe.Sizeof(slot{}))
 }
 
 // deleteAt empties slot i and shifts the entries after it back, so that no probe run is
