@@ -30,9 +30,9 @@ type series struct {
 	counter   bool
 	hasLimit  bool
 	leakable  bool
-	trended   bool // has trends in its shard
-	anomaly   episode
+	trended   bool   // has trends in its shard
 	idx       uint32 // index in the engine's slab, for life
+	anomaly   episode
 }
 
 // trends is the state of leak detection and forecasts. Most series need neither, so it
@@ -48,8 +48,8 @@ type trends struct {
 type episode struct {
 	since     int64 // onset, Unix ms
 	calmSince int64
-	calm      uint16
 	peak      float32
+	calm      uint16
 	firing    bool
 	critical  bool
 }
