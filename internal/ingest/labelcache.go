@@ -2,10 +2,11 @@ package ingest
 
 import (
 	"hash/maphash"
+	"runtime"
 	"sync"
 )
 
-// defaultSeriesLimit bounds a route's series cache: at about 30 bytes an entry, 120 MiB
+// defaultSeriesLimit bounds a route's series cache: at 24 to 64 bytes an entry, 256 MiB
 // at most. Unusable label sets are bounded apart, so that a flood of them cannot push
 // out the references.
 const (
@@ -20,7 +21,7 @@ const (
 // reference the sink has forgotten. It is safe for concurrent use.
 type labelCache struct {
 	seeds [2]maphash.Seed
-	refs  *table[seriesKey, uint64]
+	refs  *refTable
 	bad   *table[seriesKey, dropReason]
 }
 
@@ -38,11 +39,14 @@ type cachedSeries struct {
 type seriesKey [2]uint64
 
 func newLabelCache() *labelCache {
-	return &labelCache{
+	c := &labelCache{
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
-		refs:  newTable[seriesKey, uint64](defaultSeriesLimit),
+		refs:  newRefTable(defaultSeriesLimit),
 		bad:   newTable[seriesKey, dropReason](defaultBadLimit),
 	}
+	// The reference slots are mapped off the heap: they go with the cache.
+	runtime.AddCleanup(c, (*refTable).release, c.refs)
+	return c
 }
 
 // seriesKey returns the key of a raw label encoding; its first half picks the shard.
@@ -52,7 +56,7 @@ func (c *labelCache) seriesKey(b []byte) seriesKey {
 
 // lookup returns what the cache knows of key: a reference or a drop reason, or false.
 func (c *labelCache) lookup(k seriesKey) (cachedSeries, bool) {
-	if ref, ok := c.refs.get(k[0], k); ok && ref != 0 {
+	if ref := c.refs.get(k); ref != 0 {
 		return cachedSeries{ref: ref}, true
 	}
 	if bad, ok := c.bad.get(k[0], k); ok {
@@ -68,7 +72,7 @@ func (c *labelCache) keep(k seriesKey, v cachedSeries) {
 		c.bad.put(k[0], k, v.bad)
 		return
 	}
-	c.refs.put(k[0], k, v.ref)
+	c.refs.put(k, v.ref)
 }
 
 const tableShards = 64
