@@ -34,6 +34,7 @@ type Engine struct {
 	hash      func([]signal.Label) uint64 // signal.HashLabels; tests force collisions with it
 	shards    [numShards]shard
 	recs      *slab        // every series' record, off the heap
+	names     *nameDict    // the label names of packed keys
 	held      atomic.Int64 // series held over all shards, against MaxSeries
 	lastDrop  atomic.Int64 // Unix ns of the last "series dropped" log line
 }
@@ -56,7 +57,7 @@ type compiledCapacity struct {
 // that cores working on neighbouring shards do not keep stealing each other's lock word.
 type shard struct {
 	shardState
-	_ [(128 - unsafe.Sizeof(shardState{})%128) % 128]byte
+	_ [128 - unsafe.Sizeof(shardState{})%128]byte // never empty: a trailing empty field is padded
 }
 
 type shardState struct {
@@ -64,6 +65,7 @@ type shardState struct {
 	series    table              // hash to record
 	id        int                // index in Engine.shards, for references
 	recs      *slab              // the engine's records
+	names     *nameDict          // the engine's, for keys
 	trends    map[uint32]*trends // by record index, for the records with trended set
 	maxT      int64              // latest sample time seen in the shard
 	scored    uint64             // samples scored, for cerebro_detect_samples_total
@@ -101,11 +103,12 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 	}
 	m := newMappings()
 	e.recs = &slab{mapped: m, keys: keyArena{mapped: m}}
+	e.names = newNameDict()
 	for i := range e.shards {
 		sh := &e.shards[i]
 		sh.series.seedA = rand.Uint64()
 		sh.series.seedB = rand.Uint64() | 1
-		sh.id, sh.recs = i, e.recs
+		sh.id, sh.recs, sh.names = i, e.recs, e.names
 		sh.series.mapped = m
 		sh.trends = map[uint32]*trends{}
 	}
@@ -228,7 +231,7 @@ func (e *Engine) admit(sh *shard, h uint64, ls []signal.Label, name string) *ser
 			return nil
 		}
 	}
-	st := sh.add(h, keyOf(ls))
+	st := sh.add(h, e.names.pack(ls))
 	if st == nil {
 		// Every index a reference can name is taken: 16 M series in one shard.
 		e.held.Add(-1)
@@ -264,12 +267,9 @@ func (sh *shard) remove(st *series) {
 // find returns the series with hash h and labels ls, or nil. Every hash match is
 // confirmed on the full key, so label sets whose hashes collide keep their own states.
 func (sh *shard) find(h uint64, ls []signal.Label) *series {
-	return sh.series.find(h, func(st *series) bool { return keyMatches(*sh.recs.key(st.idx), ls) })
-}
-
-// findKey returns the series with hash h and key, or nil.
-func (sh *shard) findKey(h uint64, key string) *series {
-	return sh.series.find(h, func(st *series) bool { return *sh.recs.key(st.idx) == key })
+	return sh.series.find(h, func(st *series) bool {
+		return sh.names.matches(*sh.recs.key(st.idx), ls)
+	})
 }
 
 // reserve takes room for one more series, if there is any.

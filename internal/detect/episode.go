@@ -32,7 +32,7 @@ type emitCtx struct {
 	tr     *trends // the series' trends, or nil
 	labels []signal.Label
 	name   string
-	stored string // the engine's key of the series (see keyOf), for labels on demand
+	stored string // the engine's packed key of the series (names.go), for labels on demand
 	key    string // series key, built on first use
 }
 
@@ -41,7 +41,7 @@ type emitCtx struct {
 // evicted, and signals keep their labels.
 func (c *emitCtx) seriesLabels() []signal.Label {
 	if c.labels == nil && c.stored != "" {
-		c.labels, _ = parseKey(strings.Clone(c.stored))
+		c.labels, _ = c.e.names.unpack(strings.Clone(c.stored))
 		c.name = signal.LabelValue(c.labels, "__name__")
 	}
 	return c.labels

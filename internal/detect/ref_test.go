@@ -192,7 +192,7 @@ func TestChurnKeepsKeys(t *testing.T) {
 		s := signal.Series{Labels: ls, Points: []signal.Point{{T: int64(step) * 10_000, V: 1}}}
 		e.ObserveRef(&s, nil)
 		if s.Ref != 0 {
-			refs[keyOf(ls)] = s.Ref
+			refs[e.names.pack(ls)] = s.Ref
 		}
 	}
 	held := 0
@@ -201,7 +201,7 @@ func TestChurnKeepsKeys(t *testing.T) {
 		sh.series.each(func(h uint64, st *series) {
 			held++
 			key := *e.recs.key(st.idx)
-			ls, ok := parseKey(key)
+			ls, ok := e.names.unpack(key)
 			if !ok || sh.find(h, ls) != st || e.hash(ls) != h {
 				t.Fatalf("record %d: key %q does not name it", st.idx, key)
 			}

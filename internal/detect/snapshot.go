@@ -7,13 +7,16 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
 
 // The snapshot format, version 7, little-endian:
 //
 //	magic "CDETSNAP", version u32, chunk count u32,
 //	then per chunk: series count u32, then per series: key length u32, the series key
-//	(see keyOf) and the fixed-size record that visitFields describes.
+//	(see keyOf: the plain form, not the engine's packed one) and the fixed-size record
+//	that visitFields describes.
 //
 // Older versions are refused, and the server starts with fresh baselines: version 6
 // lacks the slow autocorrelation and the effective-sample count, version 5 stored some
@@ -239,7 +242,8 @@ func (e *Engine) encodeShard(sh *shard) []byte {
 	enc := &encoder{b: make([]byte, 0, 4+sh.series.n*(4+64+recordSize))}
 	enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(sh.series.n))
 	sh.series.each(func(_ uint64, st *series) {
-		key := *sh.recs.key(st.idx)
+		ls, _ := e.names.unpack(*sh.recs.key(st.idx))
+		key := keyOf(ls)
 		enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(len(key)))
 		enc.b = append(enc.b, key...)
 		st.visitFields(enc)
@@ -285,7 +289,7 @@ func (e *Engine) restoreChunk(br *bufio.Reader) error {
 	n := binary.LittleEndian.Uint32(nb[:4])
 	rec := make([]byte, recordSize)
 	for i := uint32(0); i < n; i++ {
-		h, key, err := e.readIdentity(br, nb[:])
+		h, ls, err := e.readIdentity(br, nb[:])
 		if err != nil {
 			return fmt.Errorf("series %d: %w", i, err)
 		}
@@ -300,45 +304,45 @@ func (e *Engine) restoreChunk(br *bufio.Reader) error {
 		if dec.bad {
 			return fmt.Errorf("%w: series %d has an impossible value", errSnapshot, i)
 		}
-		e.put(h, key, &st, tr)
+		e.put(h, ls, &st, tr)
 	}
 	return nil
 }
 
-// readIdentity reads what names a series: its key, from which the hash is computed. buf
-// is scratch of 4 bytes or more.
-func (e *Engine) readIdentity(br *bufio.Reader, buf []byte) (uint64, string, error) {
+// readIdentity reads what names a series: its plain key, and returns its labels and
+// their hash. buf is scratch of 4 bytes or more.
+func (e *Engine) readIdentity(br *bufio.Reader, buf []byte) (uint64, []signal.Label, error) {
 	if _, err := io.ReadFull(br, buf[:4]); err != nil {
-		return 0, "", err
+		return 0, nil, err
 	}
 	n := binary.LittleEndian.Uint32(buf)
 	if n == 0 || n > maxKeyLen {
-		return 0, "", fmt.Errorf("%w: key of %d bytes", errSnapshot, n)
+		return 0, nil, fmt.Errorf("%w: key of %d bytes", errSnapshot, n)
 	}
 	kb := make([]byte, n)
 	if _, err := io.ReadFull(br, kb); err != nil {
-		return 0, "", err
+		return 0, nil, err
 	}
 	ls, ok := parseKey(string(kb))
 	if !ok {
-		return 0, "", fmt.Errorf("%w: malformed key", errSnapshot)
+		return 0, nil, fmt.Errorf("%w: malformed key", errSnapshot)
 	}
-	return e.hash(ls), string(kb), nil
+	return e.hash(ls), ls, nil
 }
 
 // put installs a restored series if there is room, replacing the state of a series with
-// the same key. A replaced series keeps its record and so its references.
-func (e *Engine) put(h uint64, key string, rec *series, tr *trends) {
+// the same labels. A replaced series keeps its record and so its references.
+func (e *Engine) put(h uint64, ls []signal.Label, rec *series, tr *trends) {
 	sh := &e.shards[h%numShards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	st := sh.findKey(h, key)
+	st := sh.find(h, ls)
 	if st == nil {
 		if !e.reserve() {
 			e.m.dropped.Inc()
 			return
 		}
-		if st = sh.add(h, key); st == nil {
+		if st = sh.add(h, e.names.pack(ls)); st == nil {
 			e.held.Add(-1)
 			e.m.dropped.Inc()
 			return

@@ -153,3 +153,35 @@ func gaugeValue(g prometheus.Metric) float64 {
 	}
 	return m.GetGauge().GetValue()
 }
+
+// TestPackedKeys checks packed keys as TestKeys checks plain ones, with names numbered in
+// one byte, in two, and spelled out once the dictionary is full.
+func TestPackedKeys(t *testing.T) {
+	d := newNameDict()
+	for i := 0; i < maxNames-1; i++ {
+		d.number("n" + strconv.Itoa(i))
+	}
+	sets := [][]signal.Label{
+		{{Name: "n1", Value: "bc"}},
+		{{Name: "n1", Value: "b"}, {Name: "n200", Value: "c"}},
+		{{Name: "n200", Value: "b"}, {Name: "n1", Value: "c"}},
+		{{Name: "a", Value: string(make([]byte, 300))}}, // takes the last number
+		{{Name: "full", Value: "x"}, {Name: "n3", Value: ""}},
+		{{Name: "fullx", Value: ""}},
+		{},
+	}
+	for i, x := range sets {
+		k := d.pack(x)
+		if back, ok := d.unpack(k); !ok || len(back) != len(x) || d.pack(back) != k {
+			t.Errorf("set %d: unpack(pack) = %v, %v", i, back, ok)
+		}
+		for j, y := range sets {
+			if d.matches(k, y) != (i == j) {
+				t.Errorf("matches(key of set %d, set %d) = %v", i, j, i != j)
+			}
+		}
+	}
+	if n := len(*d.list.Load()); n != maxNames {
+		t.Errorf("dictionary holds %d names, want %d", n, maxNames)
+	}
+}
