@@ -33,8 +33,8 @@ The figures cover the engine only: label sets are built before the clock starts,
 their hash, and their memory is not counted. --refs sends every sample after a series'
 first by the engine's reference instead of its labels, as remote_write does; without
 it every sample goes by labels, as OTLP and pull mode send them. Bytes per series
-count the Go heap and the series records the engine keeps off it. The last size's JSON
-figures are the headline ones.
+count the Go heap and what the engine keeps off it (records, keys, table slots). The
+last size's JSON figures are the headline ones.
 
 Each round visits the series in the order they were created, as a scrape or a
 remote_write queue sends a target's series: the state of neighbouring series then lies

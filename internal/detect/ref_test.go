@@ -172,7 +172,8 @@ func TestRefSurvivesRestore(t *testing.T) {
 	if st == nil || !st.trended || sh.trends[st.idx] == nil || sh.trends[st.idx].fcTrend.t0 == 0 {
 		t.Fatalf("restored series %+v without its trends", st)
 	}
-	s := signal.Series{Labels: ls, Points: []signal.Point{{T: labStart.Add(time.Hour).UnixMilli(), V: 1e6}}}
+	later := labStart.Add(time.Hour).UnixMilli()
+	s := signal.Series{Labels: ls, Points: []signal.Point{{T: later, V: 1e6}}}
 	b.ObserveRef(&s, nil)
 	if s.Ref != b.ref(int(h%numShards), st) || b.Len() != 1 {
 		t.Fatalf("ref %x, %d series after restore", s.Ref, b.Len())
