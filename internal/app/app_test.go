@@ -241,3 +241,27 @@ func TestNewRefusesBlankToken(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleSnapshotTempsRemoved: a kill -9 during a save leaves its temporary file; the
+// next start removes it and keeps the snapshot itself.
+func TestStaleSnapshotTempsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	s := start(t, dir)
+	s.stop(t)
+	for _, name := range []string{"detect.snap.123456", "logs.snap.98765"} {
+		if err := os.WriteFile(dir+"/"+name, make([]byte, 1000), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	s = start(t, dir)
+	defer s.stop(t)
+	for _, name := range []string{"detect.snap.123456", "logs.snap.98765"} {
+		if _, err := os.Stat(dir + "/" + name); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s still there after a restart (stat: %v)", name, err)
+		}
+	}
+	if _, err := os.Stat(dir + "/detect.snap"); err != nil {
+		t.Errorf("the snapshot itself is gone: %v", err)
+	}
+}

@@ -22,6 +22,7 @@ type snapshotter interface {
 // logs keeps nothing): losing learned baselines is better than refusing to start.
 func (a *App) restore(name string, s snapshotter) {
 	path := filepath.Join(a.cfg.DataDir, name+".snap")
+	a.removeStaleTemps(name)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return
@@ -32,11 +33,28 @@ func (a *App) restore(name string, s snapshotter) {
 	}
 	defer f.Close()
 	if err := s.Restore(bufio.NewReader(f)); err != nil {
-		a.log.Warn("restoring snapshot failed; kept only what was read before the error",
+		a.log.Warn("restoring snapshot incomplete; the error says what was kept",
 			"path", path, "err", err)
 		return
 	}
 	a.log.Info("snapshot restored", "path", path)
+}
+
+// removeStaleTemps deletes the temporary files of saves that a crash interrupted: save
+// removes its own, but a kill -9 mid-save left one of up to the snapshot's size behind for
+// good. It runs before the stage serves, when no save can be in flight.
+func (a *App) removeStaleTemps(name string) {
+	temps, err := filepath.Glob(filepath.Join(a.cfg.DataDir, name+".snap.*"))
+	if err != nil {
+		return
+	}
+	for _, t := range temps {
+		if err := os.Remove(t); err != nil {
+			a.log.Warn("removing an interrupted snapshot save failed", "path", t, "err", err)
+			continue
+		}
+		a.log.Info("removed an interrupted snapshot save", "path", t)
+	}
 }
 
 // save writes a stage's snapshot atomically: to a temporary file, then renamed.

@@ -22,7 +22,7 @@ func newMetrics(scored func() float64) *metrics {
 		}, scored),
 		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cerebro_detect_samples_skipped_total",
-			Help: "Samples not scored, by reason: nan, bad_time, out_of_order, bucket.",
+			Help: "Samples not scored, by reason: nan, bad_time, out_of_order, out_of_range, bucket.",
 		}, []string{"reason"}),
 		series: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "cerebro_detect_series",
@@ -56,7 +56,7 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 // batchStats counts one Observe call, so the shared counters are touched once per call
 // rather than once per sample.
 type batchStats struct {
-	scored, nan, order, badTime int
+	scored, nan, order, badTime, huge int
 }
 
 func (m *metrics) add(s batchStats) {
@@ -68,5 +68,8 @@ func (m *metrics) add(s batchStats) {
 	}
 	if s.order > 0 {
 		m.skipped.WithLabelValues("out_of_order").Add(float64(s.order))
+	}
+	if s.huge > 0 {
+		m.skipped.WithLabelValues("out_of_range").Add(float64(s.huge))
 	}
 }

@@ -15,6 +15,13 @@ const (
 	calmSamples   = 10 // a firing episode needs at least this many calm samples to resolve
 )
 
+// maxValue is the largest magnitude scored. The detector keeps parts of its state in
+// float32 and squares residuals in float64: from about 1e20 on, a series alternating
+// between 1 and such a value drove a field to infinity, which made its scores NaN, its
+// signals unstorable and its snapshot unreadable. No real gauge or rate comes near 1e18
+// (an exabyte); a value beyond it is a sender's bug, skipped and counted as out_of_range.
+const maxValue = 1e18
+
 // series is the state of one series: its detector and episodes. It holds no Go pointer,
 // so that it can live in a slab off the heap; what does need pointers is kept by the
 // record's index: the key (see keyOf) in the slab, which tells apart series whose hashes
@@ -112,6 +119,10 @@ func (st *series) observe(c *emitCtx, p signal.Point, out []signal.Signal,
 	}
 	x, ok := st.value(c, p)
 	if !ok {
+		return out
+	}
+	if math.Abs(x) > maxValue {
+		stats.huge++
 		return out
 	}
 	res := st.det.Step(p.T, x)

@@ -273,15 +273,37 @@ func (e *Engine) Restore(r io.Reader) error {
 		return fmt.Errorf("reading detect snapshot: %w: version %d", errSnapshot, v)
 	}
 	chunks := binary.LittleEndian.Uint32(head[12:])
+	var skip restoreSkips
 	for c := uint32(0); c < chunks; c++ {
-		if err := e.restoreChunk(br); err != nil {
+		if err := e.restoreChunk(br, &skip); err != nil {
 			return fmt.Errorf("reading detect snapshot chunk %d: %w", c, err)
 		}
+	}
+	return skip.err()
+}
+
+// restoreSkips counts the series of a snapshot that were not restored although it read.
+type restoreSkips struct {
+	bad  int // a record with an impossible value
+	full int // beyond max_series, as when the limit was lowered before the restart
+}
+
+func (s restoreSkips) err() error {
+	switch {
+	case s.bad > 0:
+		return fmt.Errorf("%w: %d series with impossible values were skipped (and %d "+
+			"beyond max_series); the others are restored", errSnapshot, s.bad, s.full)
+	case s.full > 0:
+		return fmt.Errorf("%d series beyond max_series were not restored, and their "+
+			"baselines are lost at the next save; the others are restored", s.full)
 	}
 	return nil
 }
 
-func (e *Engine) restoreChunk(br *bufio.Reader) error {
+// restoreChunk restores one shard's series, counting those it skips. A record with an
+// impossible value is skipped alone: records have a fixed size, so the ones after it
+// still read, and one bad series does not cost every shard after it its baselines.
+func (e *Engine) restoreChunk(br *bufio.Reader, skip *restoreSkips) error {
 	var nb [8]byte
 	if _, err := io.ReadFull(br, nb[:4]); err != nil {
 		return err
@@ -302,9 +324,12 @@ func (e *Engine) restoreChunk(br *bufio.Reader) error {
 		st.visitFields(dec)
 		visitTrends(dec, &tr)
 		if dec.bad {
-			return fmt.Errorf("%w: series %d has an impossible value", errSnapshot, i)
+			skip.bad++
+			continue
 		}
-		e.put(h, ls, &st, tr)
+		if !e.put(h, ls, &st, tr) {
+			skip.full++
+		}
 	}
 	return nil
 }
@@ -332,7 +357,7 @@ func (e *Engine) readIdentity(br *bufio.Reader, buf []byte) (uint64, []signal.La
 
 // put installs a restored series if there is room, replacing the state of a series with
 // the same labels. A replaced series keeps its record and so its references.
-func (e *Engine) put(h uint64, ls []signal.Label, rec *series, tr *trends) {
+func (e *Engine) put(h uint64, ls []signal.Label, rec *series, tr *trends) bool {
 	sh := &e.shards[h%numShards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -340,12 +365,12 @@ func (e *Engine) put(h uint64, ls []signal.Label, rec *series, tr *trends) {
 	if st == nil {
 		if !e.reserve() {
 			e.m.dropped.Inc()
-			return
+			return false
 		}
 		if st = sh.add(h, e.names.pack(ls)); st == nil {
 			e.held.Add(-1)
 			e.m.dropped.Inc()
-			return
+			return false
 		}
 		e.m.series.Inc()
 	}
@@ -359,6 +384,7 @@ func (e *Engine) put(h uint64, ls []signal.Label, rec *series, tr *trends) {
 		sh.trends[idx] = tr
 	}
 	sh.maxT = max(sh.maxT, st.det.lastT)
+	return true
 }
 
 // visitShape visits the week shape.

@@ -850,11 +850,12 @@ type dropLog struct {
 	last   atomic.Int64
 }
 
+// newDropLog logs through the Guard's logger, which already names the component.
 func newDropLog(log *slog.Logger, source string) *dropLog {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &dropLog{log: log.With("component", "ingest"), source: source}
+	return &dropLog{log: log, source: source}
 }
 
 func (l *dropLog) note(d *drops) {
