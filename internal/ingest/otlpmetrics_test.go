@@ -129,6 +129,22 @@ func gaugeRequest(t *testing.T, ts pcommon.Timestamp, vs ...float64) []byte {
 	return b
 }
 
+// badAttrRequest is one gauge point whose attribute value is not valid UTF-8.
+func badAttrRequest(t *testing.T, ts pcommon.Timestamp) []byte {
+	md := pmetric.NewMetrics()
+	m := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	m.SetName("queue.depth")
+	dp := m.SetEmptyGauge().DataPoints().AppendEmpty()
+	dp.Attributes().PutStr("bad", "\xff\xfeX")
+	dp.SetDoubleValue(1)
+	dp.SetTimestamp(ts)
+	b, err := pmetricotlp.NewExportRequestFromMetrics(md).MarshalProto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestOTLPMetricsBadInput(t *testing.T) {
 	const ns = 1_700_000_000_000_000_000
 	cases := []struct {
@@ -152,6 +168,8 @@ func TestOTLPMetricsBadInput(t *testing.T) {
 			body: gaugeRequest(t, pcommon.NewTimestampFromTime(time.Now().Add(time.Hour)), 1)},
 		{name: "a minute ahead", code: 200, kept: 1,
 			body: gaugeRequest(t, pcommon.NewTimestampFromTime(time.Now().Add(time.Minute)), 1)},
+		{name: "invalid UTF-8 attribute", code: 200, rejected: 1, reason: "invalid_label",
+			body: badAttrRequest(t, ns)},
 		{name: "not protobuf", body: []byte{0x0a, 0xff, 0xff}, code: 400},
 		{name: "not json", body: []byte("{"), ct: "application/json", code: 400},
 		{name: "text", body: []byte("x"), ct: "text/plain", code: 415},

@@ -681,6 +681,11 @@ func checkLabels(ls []signal.Label) dropReason {
 		if l.Name == "" || i > 0 && ls[i-1].Name == l.Name {
 			return dropBadLabel
 		}
+		// OTLP's strings are not checked by its decoder; kept, two different invalid
+		// byte strings printed as the same replacement characters, two series alike.
+		if !utf8.ValidString(l.Name) || !utf8.ValidString(l.Value) {
+			return dropBadLabel
+		}
 		hasName = hasName || l.Name == "__name__"
 	}
 	if !hasName {
