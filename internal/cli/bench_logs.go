@@ -10,7 +10,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/cerebro-aiops/cerebro/internal/corpus"
 	"github.com/cerebro-aiops/cerebro/internal/eval/loghub"
 	"github.com/cerebro-aiops/cerebro/internal/logs"
 )
@@ -49,8 +48,7 @@ func benchLogsCmd() *cobra.Command {
 
 func benchLoghub(out io.Writer, data string, replicas int) error {
 	if data == "" {
-		return fmt.Errorf("finding Loghub data: no shared corpus found; give --data or set %s",
-			corpus.EnvVar)
+		return noCorpus("Loghub")
 	}
 	systems, err := loghub.Discover(data, false)
 	if err != nil {

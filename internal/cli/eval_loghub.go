@@ -58,10 +58,19 @@ func corpusDefault(elem ...string) string {
 	return d
 }
 
+// noCorpus says why no default corpus was found (CEREBRO_SHARED set to a folder without
+// data/, or no shared folder at all) and how to go on.
+func noCorpus(what string) error {
+	_, err := corpus.Dir()
+	if err == nil {
+		err = corpus.ErrNotFound
+	}
+	return fmt.Errorf("finding %s data: %v; give --data", what, err)
+}
+
 func runEvalLoghub(out io.Writer, data string, opt loghub.Options, asJSON bool) error {
 	if data == "" {
-		return fmt.Errorf("finding Loghub data: no shared corpus found; give --data or set %s",
-			corpus.EnvVar)
+		return noCorpus("Loghub")
 	}
 	systems, err := loghub.Discover(data, opt.Corrected)
 	if err != nil {

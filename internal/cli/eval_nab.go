@@ -9,7 +9,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/cerebro-aiops/cerebro/internal/corpus"
 	"github.com/cerebro-aiops/cerebro/internal/detect"
 	"github.com/cerebro-aiops/cerebro/internal/eval/nab"
 )
@@ -44,7 +43,7 @@ func evalNABCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&f.data, "data", corpusDefault("data", "nab"),
-		"NAB checkout with data/, labels/ and config/ (default: the shared corpus)")
+		"NAB checkout with data/, labels/ and config/")
 	c.Flags().StringVar(&f.profile, "profile", "", "only this profile: "+
 		"standard, reward_low_FP_rate or reward_low_FN_rate (default all)")
 	c.Flags().StringVar(&f.results, "results", "", "score this NAB results directory instead")
@@ -64,8 +63,7 @@ type nabProfileReport struct {
 
 func runEvalNAB(out, errw io.Writer, f nabFlags) error {
 	if f.data == "" {
-		return fmt.Errorf("finding NAB data: no shared corpus found; give --data or set %s",
-			corpus.EnvVar)
+		return noCorpus("NAB")
 	}
 	bench, err := nab.Load(f.data)
 	if err != nil {
