@@ -93,8 +93,7 @@ func benchSynthetic(out io.Writer, lines, templates int) error {
 	if err != nil {
 		return err
 	}
-	bar := progressbar.NewOptions(lines, progressbar.OptionSetWriter(os.Stderr),
-		progressbar.OptionSetDescription("synthetic"), progressbar.OptionClearOnFinish(),
+	bar := newBar(os.Stderr, lines, "synthetic",
 		progressbar.OptionThrottle(200*time.Millisecond))
 	var peak uint64
 	var ms runtime.MemStats

@@ -79,9 +79,7 @@ func runEvalLoghub(out io.Writer, data string, opt loghub.Options, asJSON bool) 
 	if len(systems) == 0 {
 		return fmt.Errorf("finding Loghub systems under %s: none found", data)
 	}
-	bar := progressbar.NewOptions(len(systems), progressbar.OptionSetWriter(os.Stderr),
-		progressbar.OptionSetDescription("loghub"), progressbar.OptionShowCount(),
-		progressbar.OptionClearOnFinish())
+	bar := newBar(os.Stderr, len(systems), "loghub", progressbar.OptionShowCount())
 	res, err := loghub.Run(systems, logs.Default(), opt, func(s loghub.System) {
 		bar.Describe(s.Name)
 		_ = bar.Add(1)

@@ -117,11 +117,7 @@ func nabScores(c *nab.Corpus, f nabFlags, errw io.Writer) ([][]float64, float64,
 		s, err := nab.LoadResults(f.results, c)
 		return s, 0.5, err
 	}
-	bar := progressbar.NewOptions(len(c.Files),
-		progressbar.OptionSetWriter(errw),
-		progressbar.OptionSetDescription("nab"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionClearOnFinish())
+	bar := newBar(errw, len(c.Files), "nab", progressbar.OptionShowCount())
 	scores := nab.Run(c, func() nab.Scorer {
 		d := detect.NewDetector()
 		return func(t int64, v float64) float64 { return d.Step(t, v).Onset }
