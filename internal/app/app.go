@@ -43,6 +43,7 @@ type App struct {
 	detect    *detect.Engine
 	miner     *logs.Miner
 	signals   *signalSink
+	outbox    *outbox // derived signals the store has not taken yet
 	snapshots map[string]snapshotter
 	routes    []api.Route
 	runners   []func(ctx context.Context) error
@@ -167,7 +168,8 @@ func (a *App) buildStages(st *store.Store, graph *topology.Graph) error {
 		Window: a.cfg.Correlate.Window.Std(), Hops: a.cfg.Correlate.Hops,
 	}, topic.C(), a.diagnose, a.log, a.reg)
 
-	series := &seriesSink{det: a.detect, sink: a.signals}
+	a.outbox = &outbox{log: a.log.With("component", "sink")}
+	series := &seriesSink{det: a.detect, sink: a.signals, outbox: a.outbox}
 	for _, pc := range a.cfg.Pull {
 		p := pull.New(pc, series, a.log, a.reg)
 		a.runners = append(a.runners, p.Run)

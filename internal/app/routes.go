@@ -32,8 +32,8 @@ func (a *App) ingestRoutes() []api.Route {
 			Path: "/api/v1/ingest/" + src.Name, Handler: ingest.SignalHandler(g, src, cfg, a.signals)})
 	}
 
-	series := &seriesSink{det: a.detect, sink: a.signals}
-	lines := &logSink{miner: a.miner, sink: a.signals}
+	series := &seriesSink{det: a.detect, sink: a.signals, outbox: a.outbox}
+	lines := &logSink{miner: a.miner, sink: a.signals, outbox: a.outbox}
 	extra := []struct {
 		name, path string
 		h          func(cfg ingest.SourceConfig) http.Handler

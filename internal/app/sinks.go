@@ -38,9 +38,10 @@ func (s *signalSink) Accept(ctx context.Context, sigs []signal.Signal) error {
 
 // seriesSink runs metric samples through the detector and stores what it raises.
 type seriesSink struct {
-	det  *detect.Engine
-	sink *signalSink
-	pool sync.Pool
+	det    *detect.Engine
+	sink   *signalSink
+	outbox *outbox
+	pool   sync.Pool
 }
 
 // AcceptSeries applies samples; the anomaly and forecast signals they raise are durable
@@ -55,7 +56,7 @@ func (s *seriesSink) AcceptSeries(ctx context.Context, series []signal.Series) e
 	for i := range series {
 		sigs = s.det.ObserveRef(&series[i], sigs)
 	}
-	err := s.sink.Accept(ctx, sigs)
+	err := s.outbox.send(ctx, sigs, s.sink.Accept)
 	clear(sigs)
 	*out = sigs[:0]
 	s.pool.Put(out)
@@ -64,11 +65,12 @@ func (s *seriesSink) AcceptSeries(ctx context.Context, series []signal.Series) e
 
 // logSink runs log lines through the miner and stores what it raises.
 type logSink struct {
-	miner *logs.Miner
-	sink  *signalSink
+	miner  *logs.Miner
+	sink   *signalSink
+	outbox *outbox
 }
 
 // AcceptLogs applies lines; the signals they raise are durable when it returns.
 func (s *logSink) AcceptLogs(ctx context.Context, lines []signal.LogLine) error {
-	return s.sink.Accept(ctx, s.miner.Observe(lines, nil))
+	return s.outbox.send(ctx, s.miner.Observe(lines, nil), s.sink.Accept)
 }
