@@ -88,7 +88,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 		threshold: Threshold(cfg.Sensitivity),
 		hash:      signal.HashLabels,
 	}
-	e.m = newMetrics(e.scored)
+	e.m = newMetrics(e.scored, func() float64 { return float64(e.OffHeapBytes()) })
 	for _, o := range cfg.Overrides {
 		sel, _ := ParseSelector(o.Selector)
 		e.overrides = append(e.overrides, compiledOverride{sel, Threshold(o.Sensitivity)})

@@ -3,10 +3,12 @@ package detect
 import "unsafe"
 
 // Keys up to maxArenaKey bytes live in the key arena, in classes of keyGrain bytes;
-// longer ones, rare, stay on the heap.
+// longer ones stay on the heap. The cap is what bounds the arena (see keyArena): with
+// 16-byte classes up to 128 bytes, there are 8 classes, and a typical key, 60 to 120
+// bytes with its names numbered, still fits in one.
 const (
 	keyGrain    = 16
-	maxArenaKey = 1024
+	maxArenaKey = 128
 	arenaRegion = 1 << 20
 	keyClasses  = maxArenaKey/keyGrain + 1
 )
@@ -16,6 +18,15 @@ const (
 // header and an allocator class each. A key is handed out as a string pointing into the
 // arena, valid until it is dropped: whoever keeps part of a key past the shard lock must
 // copy it (see emitCtx.seriesLabels). Freed space is reused by keys of the same class.
+//
+// Bound: a class takes new space only when none of its freed space is left, so it never
+// holds more blocks than the most keys of that class ever live at once, at most the peak
+// series count N. The arena therefore never takes more than N × 576 B (the 8 classes'
+// sizes summed), plus the region being filled and under maxArenaKey lost at the end of
+// each region, whatever the history of key lengths. With a cap of 1 KiB, 64 classes, key
+// lengths drifting upward left freed space in every class behind them: up to N × 33 KiB,
+// 1.6 GB at max_series 50,000. Longer keys are ordinary heap strings, which the
+// collector frees once they are dropped.
 //
 // The slab's lock guards the arena.
 type keyArena struct {
@@ -27,9 +38,13 @@ type keyArena struct {
 	mapped  *mappings
 }
 
+// reservedBytes is the space of every region the arena has taken, the figure that its
+// bound limits.
+func (a *keyArena) reservedBytes() int64 { return a.regions * arenaRegion }
+
 // usedBytes is the arena's space handed out, free or not.
 func (a *keyArena) usedBytes() int64 {
-	return a.regions*arenaRegion - int64(len(a.cur))
+	return a.reservedBytes() - int64(len(a.cur))
 }
 
 // put returns key stored in the arena, or key itself if it is too long for it.

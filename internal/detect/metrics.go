@@ -5,6 +5,7 @@ import "github.com/prometheus/client_golang/prometheus"
 // metrics are the Engine's own Prometheus metrics.
 type metrics struct {
 	samples prometheus.CounterFunc // sums the shards' counts when scraped
+	offHeap prometheus.GaugeFunc   // reads Engine.OffHeapBytes when scraped
 	skipped *prometheus.CounterVec
 	series  prometheus.Gauge
 	dropped prometheus.Counter
@@ -14,12 +15,19 @@ type metrics struct {
 
 // newMetrics builds the metrics; scored reads the per-shard sample counts, which are
 // kept under the shard locks so that the hot path shares no cache line between cores.
-func newMetrics(scored func() float64) *metrics {
+// offHeap reads the bytes the engine holds outside the Go heap: the Go runtime's metrics
+// do not see them, and without this gauge an arena or slab that grew would show only in
+// the process's RSS.
+func newMetrics(scored, offHeap func() float64) *metrics {
 	return &metrics{
 		samples: prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "cerebro_detect_samples_total",
 			Help: "Samples scored by the detectors.",
 		}, scored),
+		offHeap: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "cerebro_detect_offheap_bytes",
+			Help: "Bytes of series records, keys and table slots held outside the Go heap.",
+		}, offHeap),
 		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cerebro_detect_samples_skipped_total",
 			Help: "Samples not scored, by reason: nan, bad_time, out_of_order, out_of_range, bucket.",
@@ -44,8 +52,8 @@ func newMetrics(scored func() float64) *metrics {
 }
 
 func (m *metrics) register(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.samples, m.skipped, m.series, m.dropped,
-		m.evicted, m.signals} {
+	for _, c := range []prometheus.Collector{m.samples, m.offHeap, m.skipped, m.series,
+		m.dropped, m.evicted, m.signals} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}
