@@ -42,8 +42,9 @@ type Config struct {
 	// than they are. Detection of a fault on an established series is not delayed.
 	// Default 1m; negative turns it off.
 	MinHistory time.Duration `yaml:"min_history"`
-	// StaleAfter is how long, in sample time, a series may be silent before its state may
-	// be evicted to make room. Default 15m.
+	// StaleAfter is how long a series may send nothing, by the engine's wall clock, before
+	// its state may be evicted to make room. Not by sample time: senders set it, and one
+	// batch stamped ahead made every other series of its shards look stale. Default 15m.
 	StaleAfter time.Duration `yaml:"stale_after"`
 	// IncludeBuckets also watches histogram _bucket series. Off by default: they are many
 	// (one per bucket boundary) and their _count and _sum siblings carry the same change.

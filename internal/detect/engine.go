@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -33,10 +34,12 @@ type Engine struct {
 	m         *metrics
 	hash      func([]signal.Label) uint64 // signal.HashLabels; tests force collisions with it
 	shards    [numShards]shard
-	recs      *slab        // every series' record, off the heap
-	names     *nameDict    // the label names of packed keys
-	held      atomic.Int64 // series held over all shards, against MaxSeries
-	lastDrop  atomic.Int64 // Unix ns of the last "series dropped" log line
+	recs      *slab            // every series' record, off the heap
+	names     *nameDict        // the label names of packed keys
+	held      atomic.Int64     // series held over all shards, against MaxSeries
+	lastDrop  atomic.Int64     // Unix ns of the last "series dropped" log line
+	now       func() time.Time // the wall clock; tests drive it
+	start     time.Time        // when New ran, the engine clock's zero
 }
 
 // mutedThreshold is above every score: a muted series is scored and learns, but never
@@ -67,9 +70,8 @@ type shardState struct {
 	recs      *slab              // the engine's records
 	names     *nameDict          // the engine's, for keys
 	trends    map[uint32]*trends // by record index, for the records with trended set
-	maxT      int64              // latest sample time seen in the shard
 	scored    uint64             // samples scored, for cerebro_detect_samples_total
-	lastSweep int64              // maxT at the last eviction sweep
+	lastSweep uint32             // engine clock at the last eviction sweep
 }
 
 // New builds an Engine from cfg (defaults applied here). It starts nothing. reg may be
@@ -87,7 +89,9 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 		log:       log.With("component", "detect"),
 		threshold: Threshold(cfg.Sensitivity),
 		hash:      signal.HashLabels,
+		now:       time.Now,
 	}
+	e.start = e.now()
 	e.m = newMetrics(e.scored, func() float64 { return float64(e.OffHeapBytes()) })
 	for _, o := range cfg.Overrides {
 		sel, _ := ParseSelector(o.Selector)
@@ -163,9 +167,6 @@ func (e *Engine) ObserveRef(s *signal.Series, out []signal.Signal) []signal.Sign
 	defer sh.mu.Unlock()
 	st := sh.find(h, s.Labels)
 	if st == nil {
-		// The shard's clock moves with new series too, or a shard full of idle series
-		// would never see time pass and never evict them.
-		sh.maxT = max(sh.maxT, s.Points[len(s.Points)-1].T)
 		if st = e.admit(sh, h, s.Labels, name); st == nil {
 			return out
 		}
@@ -194,9 +195,12 @@ func (e *Engine) observeRef(s *signal.Series, out []signal.Signal) []signal.Sign
 	return e.apply(&ctx, st, s.Points, out)
 }
 
-// apply runs points through st. The caller holds the shard lock.
+// apply runs points through st and marks it seen now, whatever the points' times: a
+// sender that keeps sending is alive even if its clock is off or it backfills. The
+// caller holds the shard lock.
 func (e *Engine) apply(c *emitCtx, st *series, pts []signal.Point,
 	out []signal.Signal) []signal.Signal {
+	st.seen = e.clock()
 	if st.threshold == 0 {
 		e.resolveSettings(c.sh, st, c.seriesLabels(), c.metricName())
 	}
@@ -207,9 +211,7 @@ func (e *Engine) apply(c *emitCtx, st *series, pts []signal.Point,
 	for _, p := range pts {
 		out = st.observe(c, p, out, &stats)
 	}
-	sh := c.sh
-	sh.maxT = max(sh.maxT, st.det.lastT)
-	sh.scored += uint64(stats.scored)
+	c.sh.scored += uint64(stats.scored)
 	e.m.add(stats)
 	return out
 }
@@ -281,17 +283,20 @@ func (e *Engine) reserve() bool {
 	return true
 }
 
-// evictStale removes series silent for StaleAfter in sample time. It sweeps a shard at
-// most once per quarter of StaleAfter, so a flood of new series cannot make every insert
-// scan the shard.
+// evictStale removes series that have received nothing for StaleAfter of the engine's
+// wall clock. Sample times would not do: senders set them, and one batch stamped minutes
+// ahead moved a shard's clock past every other series there, which were then evicted
+// while still being sent, and the sweeps stopped until that clock was passed. It sweeps
+// a shard at most once per quarter of StaleAfter, and at most once a second, so that a
+// flood of new series cannot make every insert scan the shard.
 func (e *Engine) evictStale(sh *shard) {
-	stale := e.cfg.StaleAfter.Milliseconds()
-	if sh.lastSweep != 0 && sh.maxT-sh.lastSweep < stale/4 {
+	now, stale := e.clock(), staleSeconds(e.cfg.StaleAfter)
+	if now-sh.lastSweep < max(stale/4, 1) {
 		return
 	}
-	sh.lastSweep = sh.maxT
+	sh.lastSweep = now
 	n := sh.series.deleteIf(func(st *series) bool {
-		if sh.maxT-st.det.lastT <= stale {
+		if now <= st.seen || now-st.seen <= stale {
 			return false
 		}
 		sh.remove(st)
@@ -300,6 +305,22 @@ func (e *Engine) evictStale(sh *shard) {
 	e.held.Add(-int64(n))
 	e.m.series.Sub(float64(n))
 	e.m.evicted.Add(float64(n))
+}
+
+// clock is the engine's wall clock: whole seconds since New, which a series record
+// keeps in 4 bytes for 136 years.
+func (e *Engine) clock() uint32 {
+	d := e.now().Sub(e.start)
+	if d < 0 {
+		return 0
+	}
+	return uint32(min(d/time.Second, math.MaxUint32))
+}
+
+// staleSeconds is d in whole seconds of the engine clock, rounded up, so that a series
+// is never evicted before it has been silent for d, though up to 2 s after.
+func staleSeconds(d time.Duration) uint32 {
+	return uint32(min((d+time.Second-1)/time.Second, math.MaxUint32))
 }
 
 // logDrop logs a dropped series at most once a minute.

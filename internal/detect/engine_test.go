@@ -33,6 +33,19 @@ func newEngine(t *testing.T, cfg Config) *Engine {
 	return e
 }
 
+// testClock is a wall clock that a test moves by hand.
+type testClock struct{ t time.Time }
+
+func (c *testClock) now() time.Time          { return c.t }
+func (c *testClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+// withClock makes e run on a test clock that starts at labStart.
+func withClock(e *Engine) *testClock {
+	c := &testClock{t: labStart}
+	e.now, e.start = c.now, c.t
+	return c
+}
+
 // feed sends points one by one, as a scrape or remote_write would, from a value function.
 func feed(e *Engine, ls []signal.Label, start time.Time, step time.Duration, n int,
 	value func(i int) float64) []signal.Signal {
@@ -140,6 +153,7 @@ func TestBadInput(t *testing.T) {
 // stays bounded, drops are counted, and idle series are evicted to make room.
 func TestCardinalityLimit(t *testing.T) {
 	e := newEngine(t, Config{MaxSeries: 512, StaleAfter: time.Minute})
+	clk := withClock(e)
 	ls := func(i int) []signal.Label { return labelsOf("pod_cpu", "pod", string(rune('a'+i%26))+itoa(i)) }
 	// 5000 series all at once: most are dropped.
 	for i := 0; i < 5000; i++ {
@@ -152,6 +166,7 @@ func TestCardinalityLimit(t *testing.T) {
 		t.Fatal("no drop counted")
 	}
 	// Much later, new series arrive: the idle ones are evicted and the new ones admitted.
+	clk.advance(10 * time.Minute)
 	later := int64(10 * 60 * 1000)
 	admitted := 0
 	for i := 5000; i < 5400; i++ {
@@ -165,6 +180,85 @@ func TestCardinalityLimit(t *testing.T) {
 	}
 	if admitted < 300 || e.Len() > 512 {
 		t.Fatalf("admitted %d of 400 new series (tracking %d), want most of them", admitted, e.Len())
+	}
+}
+
+// TestEvictionIgnoresSampleClocks sends series steadily, some stamped at real time and
+// some backfilled two days behind, plus one batch stamped 9 minutes ahead, into a full
+// engine. Judged by sample time, the batch made every steady series of the shards it
+// reached look stale: they were evicted while still being sent, and new series were
+// dropped. On the engine's wall clock only the silent series go, and the new series get
+// their room. Every series is in one shard, so that its sweep frees all the silent ones:
+// a full engine sweeps only the new series' shard (see admit).
+func TestEvictionIgnoresSampleClocks(t *testing.T) {
+	const steady, idle, ahead, fresh = 400, 400, 200, 200
+	e := newEngine(t, Config{MaxSeries: steady + idle + ahead, StaleAfter: time.Minute})
+	clk := withClock(e)
+	e.hash = func(ls []signal.Label) uint64 { return signal.HashLabels(ls)<<8 | 7 }
+	ls := func(kind string, i int) []signal.Label { return labelsOf("m", kind, itoa(i+1)) }
+	send := func(l []signal.Label, at time.Time) {
+		e.Observe(signal.Series{Labels: l, Points: []signal.Point{{T: at.UnixMilli(), V: 1}}}, nil)
+	}
+	for i := 0; i < idle; i++ {
+		send(ls("idle", i), clk.t) // once, then silent
+	}
+	for round := 0; round < 24; round++ {
+		for i := 0; i < steady; i++ {
+			at := clk.t
+			if i%2 == 1 {
+				at = at.Add(-48 * time.Hour) // a sender backfilling two days behind
+			}
+			send(ls("steady", i), at)
+		}
+		if round == 4 {
+			for i := 0; i < ahead; i++ {
+				send(ls("ahead", i), clk.t.Add(9*time.Minute))
+			}
+		}
+		for i := 0; round >= 12 && i < fresh; i++ {
+			send(ls("fresh", i), clk.t) // resent every round, as a sender would
+		}
+		clk.advance(15 * time.Second)
+	}
+	for kind, n := range map[string]int{"steady": steady, "fresh": fresh} {
+		for i := 0; i < n; i++ {
+			if h := e.hash(ls(kind, i)); e.shards[7].find(h, ls(kind, i)) == nil {
+				t.Fatalf("%s series %d is not held (%v evicted, %v dropped)", kind, i,
+					counterValue(e.m.evicted), counterValue(e.m.dropped))
+			}
+		}
+	}
+	ev, drop := counterValue(e.m.evicted), counterValue(e.m.dropped)
+	if ev != idle+ahead || drop != 0 {
+		t.Fatalf("%v evicted, %v dropped, want the %d silent series evicted and no drop", ev,
+			drop, idle+ahead)
+	}
+}
+
+// TestRestoreCountsAsSeen checks that restored series are seen at restore time: the
+// snapshot keeps no wall clock, and a restart must not make all of them evictable. Both
+// series are in one shard, the one a full engine sweeps for the new one.
+func TestRestoreCountsAsSeen(t *testing.T) {
+	a := newEngine(t, Config{})
+	old := labelsOf("m", "s", "old")
+	feed(a, old, labStart, 5*time.Second, 30, func(int) float64 { return 1 })
+	var buf bytes.Buffer
+	if err := a.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newEngine(t, Config{MaxSeries: 1, StaleAfter: time.Minute})
+	clk := withClock(b)
+	b.hash = func(ls []signal.Label) uint64 { return signal.HashLabels(ls)<<8 | 7 }
+	clk.advance(time.Hour) // the restore comes long after the engine started
+	if err := b.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	feed(b, labelsOf("m", "s", "new"), labStart.Add(time.Hour), time.Second, 1,
+		func(int) float64 { return 1 })
+	h := b.hash(old)
+	if b.shards[h%numShards].find(h, old) == nil || counterValue(b.m.dropped) != 1 {
+		t.Fatalf("restored series evicted at once (%v dropped)", counterValue(b.m.dropped))
 	}
 }
 

@@ -89,6 +89,7 @@ func TestRefMatchesLabels(t *testing.T) {
 // comes back by labels with a new reference.
 func TestRefAfterEviction(t *testing.T) {
 	e := newEngine(t, Config{MaxSeries: 1, StaleAfter: time.Minute})
+	clk := withClock(e)
 	e.hash = func([]signal.Label) uint64 { return 7 } // one shard, one record to reuse
 	a, b := labelsOf("m", "s", "a"), labelsOf("m", "s", "b")
 	pt := func(min int) []signal.Point {
@@ -100,6 +101,7 @@ func TestRefAfterEviction(t *testing.T) {
 	if refA == 0 {
 		t.Fatal("no reference for a new series")
 	}
+	clk.advance(10 * time.Minute)
 	sb := signal.Series{Labels: b, Points: pt(10)} // a is idle: evicted for b
 	e.ObserveRef(&sb, nil)
 	if sb.Ref == 0 || sb.Ref == refA || e.Len() != 1 {
@@ -185,6 +187,7 @@ func TestRefSurvivesRestore(t *testing.T) {
 // found by its labels, with its own key, and by its reference.
 func TestChurnKeepsKeys(t *testing.T) {
 	e := newEngine(t, Config{MaxSeries: 50, StaleAfter: time.Minute})
+	clk := withClock(e)
 	rng := rand.New(rand.NewPCG(3, 4))
 	refs := map[string]uint64{}
 	for step := 0; step < 3000; step++ {
@@ -195,6 +198,7 @@ func TestChurnKeepsKeys(t *testing.T) {
 		if s.Ref != 0 {
 			refs[e.names.pack(ls)] = s.Ref
 		}
+		clk.advance(10 * time.Second)
 	}
 	held := 0
 	for i := range e.shards {

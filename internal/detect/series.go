@@ -39,6 +39,7 @@ type series struct {
 	leakable  bool
 	trended   bool   // has trends in its shard
 	idx       uint32 // index in the engine's slab, for life
+	seen      uint32 // engine clock (see Engine.clock) of the last batch, for eviction
 	anomaly   episode
 }
 

@@ -383,7 +383,7 @@ func (e *Engine) put(h uint64, ls []signal.Label, rec *series, tr *trends) bool 
 	if tr != nil {
 		sh.trends[idx] = tr
 	}
-	sh.maxT = max(sh.maxT, st.det.lastT)
+	st.seen = e.clock() // the snapshot keeps no wall clock: restored means seen now
 	return true
 }
 

@@ -71,6 +71,7 @@ func TestHashCollisions(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := newEngine(t, Config{MaxSeries: 100, StaleAfter: time.Minute})
+	clk := withClock(b)
 	b.hash = collide
 	if err := b.Restore(bytes.NewReader(buf.Bytes())); err != nil {
 		t.Fatal(err)
@@ -84,6 +85,7 @@ func TestHashCollisions(t *testing.T) {
 	}
 
 	// Series 0 to 9 go on, the others fall silent and are evicted to make room.
+	clk.advance(10 * time.Minute)
 	later := labStart.Add(10 * time.Minute)
 	for i := 0; i < 10; i++ {
 		feed(b, ls(i), later, 5*time.Second, 1, func(int) float64 { return float64(10 * i) })
