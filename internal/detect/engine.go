@@ -38,7 +38,7 @@ type Engine struct {
 	names     *nameDict        // the label names of packed keys
 	held      atomic.Int64     // series held over all shards, against MaxSeries
 	lastDrop  atomic.Int64     // Unix ns of the last "series dropped" log line
-	now       func() time.Time // the wall clock; tests drive it
+	now       func() time.Time // a test's wall clock; nil: the coarse clock (clock.go)
 	start     time.Time        // when New ran, the engine clock's zero
 }
 
@@ -89,9 +89,8 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 		log:       log.With("component", "detect"),
 		threshold: Threshold(cfg.Sensitivity),
 		hash:      signal.HashLabels,
-		now:       time.Now,
 	}
-	e.start = e.now()
+	e.start = time.Now()
 	e.m = newMetrics(e.scored, func() float64 { return float64(e.OffHeapBytes()) })
 	for _, o := range cfg.Overrides {
 		sel, _ := ParseSelector(o.Selector)
@@ -310,15 +309,21 @@ func (e *Engine) evictStale(sh *shard) {
 // clock is the engine's wall clock: whole seconds since New, which a series record
 // keeps in 4 bytes for 136 years.
 func (e *Engine) clock() uint32 {
-	d := e.now().Sub(e.start)
+	var d int64
+	if e.now != nil {
+		d = int64(e.now().Sub(e.start) / time.Second)
+	} else {
+		d = coarseNow() - e.start.Unix()
+	}
 	if d < 0 {
 		return 0
 	}
-	return uint32(min(d/time.Second, math.MaxUint32))
+	return uint32(min(d, math.MaxUint32))
 }
 
 // staleSeconds is d in whole seconds of the engine clock, rounded up, so that a series
-// is never evicted before it has been silent for d, though up to 2 s after.
+// is not evicted before it has been silent for d (less the coarse clock's lag, at most
+// coarseTick), though up to 2 s after.
 func staleSeconds(d time.Duration) uint32 {
 	return uint32(min((d+time.Second-1)/time.Second, math.MaxUint32))
 }
