@@ -42,21 +42,23 @@ func keyOf(ls []signal.Label) string {
 func keyMatches(key string, ls []signal.Label) bool {
 	for i := range ls {
 		for _, want := range [2]string{ls[i].Name, ls[i].Value} {
-			if n := len(want); n < 0x80 && n < len(key) && key[0] == byte(n) {
-				if key[1:1+n] != want {
-					return false
-				}
-				key = key[1+n:]
-				continue
-			}
-			f, rest, ok := nextField(key)
-			if !ok || f != want {
+			var ok bool
+			if key, ok = cutField(key, want); !ok {
 				return false
 			}
-			key = rest
 		}
 	}
 	return key == ""
+}
+
+// cutField reports whether key starts with the field want, and returns the rest. The
+// common field, under 128 bytes and so behind one length byte, is compared in line.
+func cutField(key, want string) (string, bool) {
+	if n := len(want); n < 0x80 && n < len(key) && key[0] == byte(n) {
+		return key[1+n:], key[1:1+n] == want
+	}
+	f, rest, ok := nextField(key)
+	return rest, ok && f == want
 }
 
 // nextField splits the first field off key; ok is false if key does not start with a

@@ -72,19 +72,9 @@ func (d *nameDict) matches(key string, ls []signal.Label) bool {
 		if !ok || name != ls[i].Name {
 			return false
 		}
-		want := ls[i].Value
-		if n := len(want); n < 0x80 && n < len(rest) && rest[0] == byte(n) {
-			if rest[1:1+n] != want {
-				return false
-			}
-			key = rest[1+n:]
-			continue
-		}
-		v, rest, ok := nextField(rest)
-		if !ok || v != want {
+		if key, ok = cutField(rest, ls[i].Value); !ok {
 			return false
 		}
-		key = rest
 	}
 	return key == ""
 }
