@@ -79,10 +79,14 @@ func nextField(key string) (field, rest string, ok bool) {
 }
 
 // parseKey returns the labels of a key, or false if it is not one.
-func parseKey(key string) ([]signal.Label, bool) {
+func parseKey(key string) ([]signal.Label, bool) { return splitKey(key, nextField) }
+
+// splitKey returns the labels of a key whose names name splits off (spelled out, or
+// numbered in a packed key) and whose values are fields, or false if it is not one.
+func splitKey(key string, name func(string) (string, string, bool)) ([]signal.Label, bool) {
 	var ls []signal.Label
 	for key != "" {
-		name, rest, ok := nextField(key)
+		n, rest, ok := name(key)
 		if !ok {
 			return nil, false
 		}
@@ -90,7 +94,7 @@ func parseKey(key string) ([]signal.Label, bool) {
 		if !ok {
 			return nil, false
 		}
-		ls = append(ls, signal.Label{Name: name, Value: value})
+		ls = append(ls, signal.Label{Name: n, Value: value})
 		key = rest
 	}
 	return ls, true

@@ -83,20 +83,7 @@ func (d *nameDict) matches(key string, ls []signal.Label) bool {
 // point into key.
 func (d *nameDict) unpack(key string) ([]signal.Label, bool) {
 	names := *d.list.Load()
-	var ls []signal.Label
-	for key != "" {
-		name, rest, ok := nextName(key, names)
-		if !ok {
-			return nil, false
-		}
-		value, rest, ok := nextField(rest)
-		if !ok {
-			return nil, false
-		}
-		ls = append(ls, signal.Label{Name: name, Value: value})
-		key = rest
-	}
-	return ls, true
+	return splitKey(key, func(k string) (string, string, bool) { return nextName(k, names) })
 }
 
 // nextName splits the name off a packed key's label.
