@@ -3,6 +3,8 @@ package detect
 import (
 	"sync"
 	"unsafe"
+
+	"github.com/cerebro-aiops/cerebro/internal/offheap"
 )
 
 // mappings is what an engine allocated off the Go heap: record chunks, key space and
@@ -22,7 +24,7 @@ func newMappings() *mappings {
 
 // alloc returns n zeroed bytes, mapped if it can.
 func (m *mappings) alloc(n int) ([]byte, bool) {
-	b := mapBytes(n)
+	b := offheap.Map(n)
 	if b == nil {
 		return nil, false
 	}
@@ -41,7 +43,7 @@ func (m *mappings) free(p unsafe.Pointer) {
 	m.bytes -= int64(len(b))
 	m.mu.Unlock()
 	if ok {
-		unmapBytes(b)
+		offheap.Unmap(b)
 	}
 }
 
@@ -57,7 +59,7 @@ func (m *mappings) release() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, b := range m.regions {
-		unmapBytes(b)
+		offheap.Unmap(b)
 	}
 	clear(m.regions)
 	m.bytes = 0

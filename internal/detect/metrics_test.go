@@ -9,7 +9,7 @@ import (
 )
 
 // TestOffHeapGauge checks that /metrics shows the bytes held off the Go heap, which the
-// runtime's heap metrics leave out. Race builds map nothing (see mapBytes), so there the
+// runtime's heap metrics leave out. Race builds map nothing (see offheap.Map), so there the
 // gauge may read 0.
 func TestOffHeapGauge(t *testing.T) {
 	reg := prometheus.NewRegistry()

@@ -4,6 +4,8 @@ import (
 	"math/bits"
 	"sync"
 	"unsafe"
+
+	"github.com/cerebro-aiops/cerebro/internal/offheap"
 )
 
 // refTable maps series keys to the sink's references: open addressing with linear probing
@@ -30,6 +32,22 @@ type refShard struct {
 type refSlot struct {
 	key seriesKey
 	ref uint64
+}
+
+// mapSlots returns n empty slots, mapped off the heap for a page or more, and whether
+// they are mapped. The slots hold no Go pointer, so the collector need not see them.
+func mapSlots(n int) ([]refSlot, bool) {
+	if n*slotBytes >= 4096 {
+		if b := offheap.Map(n * slotBytes); b != nil {
+			return unsafe.Slice((*refSlot)(unsafe.Pointer(&b[0])), n), true
+		}
+	}
+	return make([]refSlot, n), false
+}
+
+// unmapSlots returns slots that mapSlots mapped.
+func unmapSlots(s []refSlot) {
+	offheap.Unmap(unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*slotBytes))
 }
 
 func newRefTable(limit int) *refTable {
