@@ -46,16 +46,14 @@ type seriesSink struct {
 
 // AcceptSeries applies samples; the anomaly and forecast signals they raise are durable
 // when it returns. It fills each series' Ref with the engine's reference, or takes the
-// reference instead of labels (see detect.Engine.ObserveRef).
+// reference instead of labels (see detect.Engine.ObserveRef), and the Hash of series
+// that had none.
 func (s *seriesSink) AcceptSeries(ctx context.Context, series []signal.Series) error {
 	out, _ := s.pool.Get().(*[]signal.Signal)
 	if out == nil {
 		out = new([]signal.Signal)
 	}
-	sigs := (*out)[:0]
-	for i := range series {
-		sigs = s.det.ObserveRef(&series[i], sigs)
-	}
+	sigs := s.det.ObserveBatch(series, (*out)[:0])
 	err := s.outbox.send(ctx, sigs, s.sink.Accept)
 	clear(sigs)
 	*out = sigs[:0]

@@ -168,12 +168,7 @@ type detectSink struct {
 }
 
 func (s *detectSink) AcceptSeries(_ context.Context, series []signal.Series) error {
-	var out []signal.Signal
-	n := 0
-	for i := range series {
-		out = s.e.ObserveRef(&series[i], out[:0])
-		n += len(out)
-	}
-	s.signals.Add(int64(n))
+	out := s.e.ObserveBatch(series, nil)
+	s.signals.Add(int64(len(out)))
 	return nil
 }

@@ -175,6 +175,44 @@ func (e *Engine) ObserveRef(s *signal.Series, out []signal.Signal) []signal.Sign
 	return e.apply(&ctx, st, s.Points, out)
 }
 
+// batchLead is how many series ahead ObserveBatch prefetches: a series takes a few
+// hundred nanoseconds, a DRAM miss about one hundred.
+const batchLead = 4
+
+// ObserveBatch is ObserveRef on every series of batch, in order, as a remote_write or
+// OTLP request brings them. It is faster than calling ObserveRef on each: while it
+// works on one series it prefetches the table slot (by labels) or the record (by
+// reference) of the series batchLead places ahead, so that the cache misses of random
+// lookups overlap. It sets the Hash of series with labels and no hash.
+func (e *Engine) ObserveBatch(batch []signal.Series, out []signal.Signal) []signal.Signal {
+	for i := range min(batchLead, len(batch)) {
+		e.prefetch(&batch[i])
+	}
+	for i := range batch {
+		if j := i + batchLead; j < len(batch) {
+			e.prefetch(&batch[j])
+		}
+		out = e.ObserveRef(&batch[i], out)
+	}
+	return out
+}
+
+// prefetch starts loading what ObserveRef will first need of s: its table slot, or its
+// record when s goes by reference. It takes no lock.
+func (e *Engine) prefetch(s *signal.Series) {
+	if len(s.Labels) == 0 {
+		if s.Ref != 0 && s.Ref != ignoredRef {
+			_, idx, _ := splitRef(s.Ref)
+			e.recs.prefetch(idx)
+		}
+		return
+	}
+	if s.Hash == 0 {
+		s.Hash = e.hash(s.Labels)
+	}
+	e.shards[s.Hash%numShards].series.prefetchHome(s.Hash)
+}
+
 // observeRef applies a batch to the series that s.Ref names.
 func (e *Engine) observeRef(s *signal.Series, out []signal.Signal) []signal.Signal {
 	if s.Ref == ignoredRef {

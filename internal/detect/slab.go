@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/cerebro-aiops/cerebro/internal/prefetch"
 )
 
 // slabChunk is the records per chunk of the slab: at about 700 bytes a record, 700 KiB,
@@ -61,6 +63,19 @@ func (s *slab) key(i uint32) *string {
 // tag returns the tag of record i.
 func (s *slab) tag(i uint32) *atomic.Uint32 {
 	return &(*s.dir.Load())[i/slabChunk].tags[i%slabChunk]
+}
+
+// prefetch starts loading the tag and the first line of record i, if the slab has it.
+// It takes no lock: the chunk directory is replaced, never changed, and a record's
+// address does not depend on who holds it.
+func (s *slab) prefetch(i uint32) {
+	d := s.dir.Load()
+	if d == nil || int(i/slabChunk) >= len(*d) {
+		return
+	}
+	c := (*d)[i/slabChunk]
+	prefetch.Line(uintptr(unsafe.Pointer(&c.tags[i%slabChunk])))
+	prefetch.Line(uintptr(unsafe.Pointer(&c.recs[i%slabChunk])))
 }
 
 // holds reports whether record i holds a series of shard sh of generation gen.

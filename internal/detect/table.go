@@ -2,7 +2,10 @@ package detect
 
 import (
 	"math/bits"
+	"sync/atomic"
 	"unsafe"
+
+	"github.com/cerebro-aiops/cerebro/internal/prefetch"
 )
 
 // table is one shard's index of series: open addressing with linear probing over slots
@@ -26,6 +29,12 @@ type table struct {
 	seedB  uint64
 	mapped *mappings // where slots come from: off the heap, as the records they point to
 	onMap  bool      // slots are mapped, and freed to mapped when replaced
+
+	// base and mask are where the slots are and their index mask, published for
+	// prefetchHome, which runs without the shard lock. A reader may see a stale or torn
+	// pair; it then prefetches a useless line, which is all it can do with it.
+	base atomic.Uintptr
+	mask atomic.Uint64
 }
 
 type slot struct {
@@ -38,8 +47,13 @@ type slot struct {
 const maxLoad = 3
 
 func (t *table) home(h uint64) uint64 {
+	return t.homeIn(h, uint64(len(t.slots)-1))
+}
+
+// homeIn is the home slot of h in slots of index mask mask.
+func (t *table) homeIn(h, mask uint64) uint64 {
 	hi, lo := bits.Mul64(h^t.seedA, t.seedB)
-	return (hi ^ lo) & uint64(len(t.slots)-1)
+	return (hi ^ lo) & mask
 }
 
 // find returns the first state with hash h that ok accepts, or nil. ok confirms the
@@ -55,6 +69,18 @@ func (t *table) find(h uint64, ok func(*series) bool) *series {
 		}
 	}
 	return nil
+}
+
+// prefetchHome starts loading the home slot of hash h, so that a find of h a little
+// later does not wait for memory. It is safe without the shard lock: it reads only the
+// published base and mask and the seeds, which never change after New.
+func (t *table) prefetchHome(h uint64) {
+	base := t.base.Load()
+	if base == 0 {
+		return
+	}
+	i := t.homeIn(h, t.mask.Load())
+	prefetch.Line(base + uintptr(i)*unsafe.Sizeof(slot{}))
 }
 
 // insert adds a series that is not in the table yet.
@@ -88,6 +114,8 @@ func (t *table) grow() {
 			t.place(s.h, s.st)
 		}
 	}
+	t.base.Store(uintptr(unsafe.Pointer(&t.slots[0])))
+	t.mask.Store(uint64(n - 1))
 	if wasMapped {
 		t.mapped.free(unsafe.Pointer(&old[0]))
 	}
