@@ -24,6 +24,7 @@ type Reader interface {
 	Incidents(ctx context.Context, f store.IncidentFilter) ([]signal.Incident, error)
 	Incident(ctx context.Context, id int64) (signal.Incident, error)
 	Signals(ctx context.Context, f store.SignalFilter) ([]signal.Signal, error)
+	Signal(ctx context.Context, id int64) (signal.Signal, error)
 	Ping(ctx context.Context) error
 }
 
@@ -62,6 +63,7 @@ func Handler(o Options) http.Handler {
 	mux.Handle("/api/v1/incidents", read(h.incidents))
 	mux.Handle("/api/v1/incidents/{id}", read(h.incident))
 	mux.Handle("/api/v1/signals", read(h.signals))
+	mux.Handle("/api/v1/signals/{id}", read(h.signal))
 	for _, r := range o.Routes {
 		mux.Handle(r.Path, ingest.Allowed(r.Method, r.Handler))
 	}
@@ -149,22 +151,46 @@ func (h *handlers) incidents(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handlers) incident(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		fail(w, http.StatusBadRequest, ingest.TypeBadRequest, "id: want a positive integer")
+	id, ok := pathID(w, r)
+	if !ok {
 		return
 	}
 	in, err := h.o.Store.Incident(r.Context(), id)
+	h.answer(w, in, err, "incident "+r.PathValue("id"))
+}
+
+// signal answers one signal by id: incident evidence cites signals by id, and this is
+// where a reader looks one up.
+func (h *handlers) signal(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	s, err := h.o.Store.Signal(r.Context(), id)
+	h.answer(w, s, err, "signal "+r.PathValue("id"))
+}
+
+// pathID parses the {id} of a route, answering 400 when it is not a positive integer.
+func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		fail(w, http.StatusBadRequest, ingest.TypeBadRequest, "id: want a positive integer")
+		return 0, false
+	}
+	return id, true
+}
+
+// answer writes v, or 404 naming what when the store has no such row, or 500.
+func (h *handlers) answer(w http.ResponseWriter, v any, err error, what string) {
 	if errors.Is(err, store.ErrNotFound) {
-		fail(w, http.StatusNotFound, ingest.TypeNotFound, "incident "+r.PathValue("id")+
-			" not found")
+		fail(w, http.StatusNotFound, ingest.TypeNotFound, what+" not found")
 		return
 	}
 	if err != nil {
 		h.internal(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, in)
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (h *handlers) signals(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +33,13 @@ func (f *fakeReader) Incident(context.Context, int64) (signal.Incident, error) {
 func (f *fakeReader) Signals(_ context.Context, fl store.SignalFilter) ([]signal.Signal, error) {
 	f.signals = fl
 	return nil, nil
+}
+
+func (f *fakeReader) Signal(_ context.Context, id int64) (signal.Signal, error) {
+	if id != 4 {
+		return signal.Signal{}, store.ErrNotFound
+	}
+	return signal.Signal{ID: 4, Kind: signal.KindAlert, Name: "HighErrorRate"}, nil
 }
 
 func (f *fakeReader) Ping(context.Context) error { return nil }
@@ -63,6 +71,11 @@ func TestReadParams(t *testing.T) {
 		{"/api/v1/signals?kind=bogus", 400, 0},
 		{"/api/v1/signals?kind=logpattern", 200, 0},
 		{"/api/v1/incidents?status=bogus", 400, 0},
+		{"/api/v1/signals/4", 200, 0},
+		{"/api/v1/signals/5", 404, 0},
+		{"/api/v1/signals/0", 400, 0},
+		{"/api/v1/signals/x", 400, 0},
+		{"/api/v1/incidents/9", 404, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {
@@ -74,6 +87,18 @@ func TestReadParams(t *testing.T) {
 				t.Errorf("store got limit %d, want %d", got, tt.limit)
 			}
 		})
+	}
+}
+
+// TestSignalByID: the answer is the signal itself, and a missing one names its id.
+func TestSignalByID(t *testing.T) {
+	w, _ := serve(t, "", httptest.NewRequest(http.MethodGet, "/api/v1/signals/4", nil))
+	if !strings.Contains(w.Body.String(), `"name": "HighErrorRate"`) {
+		t.Errorf("GET /api/v1/signals/4: %s", w.Body)
+	}
+	w, _ = serve(t, "", httptest.NewRequest(http.MethodGet, "/api/v1/signals/5", nil))
+	if !strings.Contains(w.Body.String(), "signal 5 not found") {
+		t.Errorf("GET /api/v1/signals/5: %s", w.Body)
 	}
 }
 
@@ -106,7 +131,7 @@ func TestAuthSchemeIsCaseInsensitive(t *testing.T) {
 // POST to a read route got 404 instead of 405.
 func TestWrongMethod(t *testing.T) {
 	for _, path := range []string{"/api/v1/incidents", "/api/v1/incidents/1",
-		"/api/v1/signals", "/healthz", "/readyz", "/metrics"} {
+		"/api/v1/signals", "/api/v1/signals/1", "/healthz", "/readyz", "/metrics"} {
 		t.Run(path, func(t *testing.T) {
 			w, _ := serve(t, "", httptest.NewRequest(http.MethodPost, path, nil))
 			if w.Code != http.StatusMethodNotAllowed || w.Header().Get("Allow") != "GET, HEAD" {

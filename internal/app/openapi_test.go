@@ -40,6 +40,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	served := map[string]string{
 		"/healthz": "get", "/readyz": "get", "/metrics": "get",
 		"/api/v1/incidents": "get", "/api/v1/incidents/{id}": "get", "/api/v1/signals": "get",
+		"/api/v1/signals/{id}": "get",
 	}
 	var sources []string
 	for _, r := range s.app.routes {

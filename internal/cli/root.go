@@ -29,6 +29,7 @@ func Root() *cobra.Command {
 	// One line per command; keep them in the order the help lists them.
 	root.AddCommand(serveCmd())
 	root.AddCommand(incidentsCmd())
+	root.AddCommand(signalsCmd())
 	root.AddCommand(demoCmd())
 	root.AddCommand(labCmd())
 	root.AddCommand(configCmd())
