@@ -80,9 +80,9 @@ func (e *Engine) open(tx *store.Tx, s *signal.Signal) (signal.Incident, error) {
 
 func (e *Engine) addMember(tx *store.Tx, in *signal.Incident, s *signal.Signal) error {
 	err := tx.PutMember(in.ID, signal.Member{
-		Fingerprint: s.Fingerprint, SignalID: s.ID, Source: s.Source, Kind: s.Kind,
-		Name: s.Name, Service: s.Service, Group: s.Group, Status: signal.StatusFiring,
-		Score: s.Score, StartsAt: s.StartsAt,
+		Fingerprint: s.Fingerprint, SignalID: s.ID, FirstSignalID: s.ID, Source: s.Source,
+		Kind: s.Kind, Name: s.Name, Service: s.Service, Group: s.Group,
+		Status: signal.StatusFiring, Score: s.Score, StartsAt: s.StartsAt,
 	})
 	if err != nil {
 		return err

@@ -227,7 +227,13 @@ func symptomHypothesis(members []signal.Member, onsets []onset) (signal.Hypothes
 		Evidence:    []signal.Evidence{memberEvidence(first, "first symptom")}}, true
 }
 
+// memberEvidence cites the member's first signal: its latest may be a resolve or an
+// acknowledge that carries only the identity, and it is not what showed the symptom.
 func memberEvidence(m signal.Member, why string) signal.Evidence {
-	return signal.Evidence{SignalID: m.SignalID, Kind: m.Kind, Name: m.Name,
+	id := m.FirstSignalID
+	if id == 0 {
+		id = m.SignalID // a member built in memory, not read from the store
+	}
+	return signal.Evidence{SignalID: id, Kind: m.Kind, Name: m.Name,
 		Service: m.Service, At: m.StartsAt, Detail: why}
 }

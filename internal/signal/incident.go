@@ -30,19 +30,23 @@ type Incident struct {
 	Hypotheses    []Hypothesis   `json:"hypotheses,omitempty"`
 }
 
-// Member is one signal identity inside an incident, with its current state.
+// Member is one signal identity inside an incident, with its current state. SignalID is
+// its latest observation, which gives the state; FirstSignalID is the observation that
+// brought it into the incident, which is what diagnosis cites: a later one, such as a
+// PagerDuty resolve, often carries nothing but the identity.
 type Member struct {
-	Fingerprint string    `json:"fingerprint"`
-	SignalID    int64     `json:"signal_id"`
-	Source      string    `json:"source"`
-	Kind        Kind      `json:"kind"`
-	Name        string    `json:"name"`
-	Service     string    `json:"service"`
-	Group       string    `json:"group,omitempty"`
-	Status      Status    `json:"status"`
-	Score       float64   `json:"score,omitempty"`
-	StartsAt    time.Time `json:"starts_at"`
-	EndsAt      time.Time `json:"ends_at,omitzero"`
+	Fingerprint   string    `json:"fingerprint"`
+	SignalID      int64     `json:"signal_id"`
+	FirstSignalID int64     `json:"first_signal_id"`
+	Source        string    `json:"source"`
+	Kind          Kind      `json:"kind"`
+	Name          string    `json:"name"`
+	Service       string    `json:"service"`
+	Group         string    `json:"group,omitempty"`
+	Status        Status    `json:"status"`
+	Score         float64   `json:"score,omitempty"`
+	StartsAt      time.Time `json:"starts_at"`
+	EndsAt        time.Time `json:"ends_at,omitzero"`
 }
 
 // Entry is one line of an incident's timeline.

@@ -127,8 +127,8 @@ func readHeader(ctx context.Context, db rowQuerier, id int64) (signal.Incident, 
 	return in, nil
 }
 
-const memberCols = `fingerprint, signal_id, source, kind, name, service, grp, status, score,
-	starts_at, ends_at`
+const memberCols = `fingerprint, signal_id, first_signal_id, source, kind, name, service, grp,
+	status, score, starts_at, ends_at`
 
 // onsetQuery reads a service's first member, in member order, through members_onset.
 const onsetQuery = `SELECT ` + memberCols + ` FROM members
@@ -193,8 +193,8 @@ func scanMembers(ctx context.Context, db querier, id int64, q string, args ...an
 	for rows.Next() {
 		var m signal.Member
 		var start, end int64
-		err := rows.Scan(&m.Fingerprint, &m.SignalID, &m.Source, &m.Kind, &m.Name,
-			&m.Service, &m.Group, &m.Status, &m.Score, &start, &end)
+		err := rows.Scan(&m.Fingerprint, &m.SignalID, &m.FirstSignalID, &m.Source, &m.Kind,
+			&m.Name, &m.Service, &m.Group, &m.Status, &m.Score, &start, &end)
 		if err != nil {
 			return nil, fmt.Errorf("scanning member of incident %d: %w", id, err)
 		}

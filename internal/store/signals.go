@@ -181,6 +181,7 @@ func (s *Store) PruneSignals(ctx context.Context, cutoff time.Time) (int64, erro
 	res, err := s.w.ExecContext(ctx, `DELETE FROM signals WHERE received_at < ?
 		AND id < (SELECT COALESCE(MIN(seq), 0) FROM cursors)
 		AND id NOT IN (SELECT signal_id FROM members)
+		AND id NOT IN (SELECT first_signal_id FROM members)
 		AND id NOT IN (SELECT signal_id FROM timeline)`, cutoff.UnixNano())
 	if err != nil {
 		return 0, fmt.Errorf("pruning signals before %s: %w", cutoff.Format(time.RFC3339), err)

@@ -189,16 +189,25 @@ func (t *Tx) SaveGrouping(in signal.Incident) error {
 	return nil
 }
 
-// PutMember inserts or replaces a member of an incident.
+// putMemberQuery keeps first_signal_id on conflict: a member that fires again in the same
+// incident is still the one its first signal brought in, and diagnosis cites that signal.
+const putMemberQuery = `INSERT INTO members (incident_id, fingerprint, signal_id,
+	first_signal_id, source, kind, name, service, grp, status, score, starts_at, ends_at)
+	VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+	ON CONFLICT (incident_id, fingerprint) DO UPDATE SET signal_id = excluded.signal_id,
+	status = excluded.status, score = MAX(score, excluded.score),
+	starts_at = excluded.starts_at, ends_at = excluded.ends_at`
+
+// PutMember inserts or updates a member of an incident. A new member's first signal is
+// m.FirstSignalID, or m.SignalID when that is 0; an existing member keeps its own.
 func (t *Tx) PutMember(incidentID int64, m signal.Member) error {
-	_, err := t.exec(`INSERT INTO members (incident_id, fingerprint,
-		signal_id, source, kind, name, service, grp, status, score, starts_at, ends_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-		ON CONFLICT (incident_id, fingerprint) DO UPDATE SET signal_id = excluded.signal_id,
-		status = excluded.status, score = MAX(score, excluded.score),
-		starts_at = excluded.starts_at, ends_at = excluded.ends_at`,
-		incidentID, m.Fingerprint, m.SignalID, m.Source, string(m.Kind), m.Name, m.Service,
-		m.Group, string(m.Status), m.Score, unixNano(m.StartsAt), unixNano(m.EndsAt))
+	first := m.FirstSignalID
+	if first == 0 {
+		first = m.SignalID
+	}
+	_, err := t.exec(putMemberQuery, incidentID, m.Fingerprint, m.SignalID, first,
+		m.Source, string(m.Kind), m.Name, m.Service, m.Group, string(m.Status), m.Score,
+		unixNano(m.StartsAt), unixNano(m.EndsAt))
 	if err != nil {
 		return fmt.Errorf("writing member %q of incident %d: %w", m.Fingerprint, incidentID, err)
 	}

@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cerebro-aiops/cerebro/internal/app"
+	"github.com/cerebro-aiops/cerebro/internal/config"
+	"github.com/cerebro-aiops/cerebro/internal/signal"
+)
+
+// live is a real server on a loopback port, fed over HTTP and read with the CLI.
+type live struct {
+	base string
+}
+
+func startLive(t *testing.T) *live {
+	t.Helper()
+	t.Setenv("CEREBRO_API_TOKEN", "")
+	cfg := config.Default()
+	cfg.Listen, cfg.DataDir = "127.0.0.1:0", t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server stopped with error: %v", err)
+		}
+	})
+	return &live{base: "http://" + a.Addr()}
+}
+
+// payload reads a sample delivery from testdata/payloads (copies of the shared samples).
+func payload(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "payloads", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// post delivers body to an ingest route and wants 202.
+func (l *live) post(t *testing.T, source string, body []byte) {
+	t.Helper()
+	resp, err := http.Post(l.base+"/api/v1/ingest/"+source, "application/json",
+		bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST %s: %s: %s", source, resp.Status, msg)
+	}
+}
+
+// incident polls the API until incident id satisfies done, since correlate and diagnose
+// work on their own goroutines; it fails after 10 seconds with the last answer.
+func (l *live) incident(t *testing.T, id string, done func(*signal.Incident) bool) (
+	in signal.Incident) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		in = signal.Incident{}
+		resp, err := http.Get(l.base + "/api/v1/incidents/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&in)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK && err == nil && done(&in) {
+			return in
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("incident %s not as expected within 10s: %+v", id, in)
+	return in
+}
+
+// signals lists the stored signals of one source, oldest first.
+func (l *live) signals(t *testing.T, source string) []signal.Signal {
+	t.Helper()
+	var out struct{ Signals []signal.Signal }
+	if _, err := getJSON(l.base+"/api/v1/signals?source="+source, &out); err != nil {
+		t.Fatal(err)
+	}
+	for i, j := 0, len(out.Signals)-1; i < j; i, j = i+1, j-1 {
+		out.Signals[i], out.Signals[j] = out.Signals[j], out.Signals[i]
+	}
+	return out.Signals
+}
+
+// show runs `cerebro incidents show ID` against the server and returns what it printed.
+func (l *live) show(t *testing.T, id string) string {
+	t.Helper()
+	root := Root()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetArgs([]string{"incidents", "show", id, "--server", l.base})
+	if err := root.Execute(); err != nil {
+		t.Fatalf("incidents show %s: %v", id, err)
+	}
+	return out.String()
+}
+
+// pdArray joins PagerDuty sample events into one delivery, so that correlate applies them
+// in one batch and diagnose ranks the incident once, after all of them.
+func pdArray(t *testing.T, names ...string) []byte {
+	t.Helper()
+	var evs []json.RawMessage
+	for _, n := range names {
+		evs = append(evs, payload(t, n))
+	}
+	b, err := json.Marshal(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func resolvedAndRanked(in *signal.Incident) bool {
+	return in.Status == signal.IncidentResolved && len(in.Hypotheses) > 0
+}
+
+// TestEvidenceCitesFirstSignal: a PagerDuty alert triggers, is acknowledged and resolves.
+// The member shows its latest state (the resolve) while the evidence cites the trigger,
+// the signal that showed the symptom; it used to cite the resolve, which has no name.
+func TestEvidenceCitesFirstSignal(t *testing.T) {
+	l := startLive(t)
+	l.post(t, "pagerduty", pdArray(t, "pagerduty_events_v2.json",
+		"pagerduty_events_v2_acknowledge.json", "pagerduty_events_v2_resolve.json"))
+	in := l.incident(t, "1", resolvedAndRanked)
+
+	sigs := l.signals(t, "pagerduty")
+	if len(sigs) != 3 || sigs[0].Status != signal.StatusFiring ||
+		sigs[2].Status != signal.StatusResolved {
+		t.Fatalf("stored signals %+v, want trigger, acknowledge, resolve", sigs)
+	}
+	trigger, resolve := sigs[0].ID, sigs[2].ID
+	if len(in.Members) != 1 {
+		t.Fatalf("%d members, want 1", len(in.Members))
+	}
+	m := in.Members[0]
+	if m.SignalID != resolve || m.Status != signal.StatusResolved || m.FirstSignalID != trigger {
+		t.Errorf("member signal %d (%s), first %d; want latest %d (resolved), first %d",
+			m.SignalID, m.Status, m.FirstSignalID, resolve, trigger)
+	}
+	for _, h := range in.Hypotheses {
+		for _, e := range h.Evidence {
+			if e.SignalID != trigger {
+				t.Errorf("%s hypothesis cites signal %d, want the trigger %d", h.Kind,
+					e.SignalID, trigger)
+			}
+		}
+	}
+	if out := l.show(t, "1"); !strings.Contains(out, fmt.Sprintf("signal %d\n", trigger)) {
+		t.Errorf("incidents show does not cite signal %d:\n%s", trigger, out)
+	}
+}
