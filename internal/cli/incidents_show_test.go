@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +173,77 @@ func TestEvidenceCitesFirstSignal(t *testing.T) {
 	}
 	if out := l.show(t, "1"); !strings.Contains(out, fmt.Sprintf("signal %d\n", trigger)) {
 		t.Errorf("incidents show does not cite signal %d:\n%s", trigger, out)
+	}
+}
+
+// hasRows reports whether the timeline has a row of each "type: text" in want.
+func hasRows(want []string) func(*signal.Incident) bool {
+	return func(in *signal.Incident) bool {
+		for _, w := range want {
+			found := false
+			for _, e := range in.Timeline {
+				found = found || e.Type+": "+e.Text == w
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// fingerprintLike is a signal.Identity hash, which no timeline row should show.
+var fingerprintLike = regexp.MustCompile(`\b[0-9a-f]{24}\b`)
+
+// TestTimelineNamesAlerts: every timeline row names its alert with the labels that tell
+// it apart. The Alertmanager sample's two InstanceDown alerts differ only in instance and
+// used to read the same; PagerDuty's acknowledge and resolve carry only the dedup key and
+// used to show the identity hash instead of the name the trigger gave.
+func TestTimelineNamesAlerts(t *testing.T) {
+	const pdName = `alert deploy{source="monitoringtool:cloudvendor:central-region-dc-01:` +
+		`000000000:cluster/api-stats-prod-003"} on prod-datapipe (pagerduty)`
+	tests := []struct {
+		name, source string
+		body         func(t *testing.T) []byte
+		rows         []string
+	}{
+		{"alertmanager", "alertmanager",
+			func(t *testing.T) []byte { return payload(t, "alertmanager.json") },
+			[]string{
+				`firing: firing: alert InstanceDown{instance="host-a.example.internal:8081"} ` +
+					`on node (alertmanager)`,
+				`firing: firing: alert InstanceDown{instance="host-b.example.internal:8082"} ` +
+					`on node (alertmanager)`,
+			}},
+		{"pagerduty", "pagerduty",
+			func(t *testing.T) []byte {
+				return pdArray(t, "pagerduty_events_v2.json",
+					"pagerduty_events_v2_acknowledge.json", "pagerduty_events_v2_resolve.json")
+			},
+			[]string{"firing: firing: " + pdName, "acknowledged: acknowledged: " + pdName,
+				"resolved: resolved: " + pdName}},
+		{"grafana", "grafana",
+			func(t *testing.T) []byte { return payload(t, "grafana.json") },
+			[]string{`firing: firing: alert TestAlert{instance="Grafana"} (grafana)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := startLive(t)
+			l.post(t, tt.source, tt.body(t))
+			in := l.incident(t, "1", hasRows(tt.rows))
+			for _, e := range in.Timeline {
+				if fingerprintLike.MatchString(e.Text) {
+					t.Errorf("%s row names a hash: %s", e.Type, e.Text)
+				}
+			}
+			out := l.show(t, "1")
+			for _, r := range tt.rows {
+				typ, text, _ := strings.Cut(r, ": ")
+				if !regexp.MustCompile(regexp.QuoteMeta(typ) + ` +` +
+					regexp.QuoteMeta(text)).MatchString(out) {
+					t.Errorf("incidents show lacks the %s row %q:\n%s", typ, text, out)
+				}
+			}
+		})
 	}
 }

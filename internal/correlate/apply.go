@@ -94,8 +94,12 @@ func (e *Engine) acknowledged(tx *store.Tx, s *signal.Signal, st store.IdentityS
 		e.m.signals.WithLabelValues("ack_without_incident").Inc()
 		return nil
 	}
-	text := fmt.Sprintf("acknowledged: %s", describe(s))
-	if err := tx.AddEntry(st.IncidentID, entry(s, "acknowledged", text)); err != nil {
+	name, err := describeIn(tx, st.IncidentID, s)
+	if err != nil {
+		return err
+	}
+	err = tx.AddEntry(st.IncidentID, entry(s, "acknowledged", "acknowledged: "+name))
+	if err != nil {
 		return err
 	}
 	touched[st.IncidentID] = true
@@ -111,8 +115,12 @@ func (e *Engine) late(tx *store.Tx, s *signal.Signal, st store.IdentityState,
 	if st.IncidentID == 0 {
 		return nil
 	}
+	name, err := describeIn(tx, st.IncidentID, s)
+	if err != nil {
+		return err
+	}
 	text := fmt.Sprintf("late %s observation recorded (current state %s unchanged): %s",
-		s.Status, st.Status, describe(s))
+		s.Status, st.Status, name)
 	touched[st.IncidentID] = true
 	return tx.AddEntry(st.IncidentID, entry(s, "late", text))
 }
@@ -130,17 +138,6 @@ func (e *Engine) noteChange(tx *store.Tx, s *signal.Signal, touched map[int64]bo
 		}
 	}
 	return nil
-}
-
-func describe(s *signal.Signal) string {
-	name := s.Name
-	if name == "" {
-		name = s.Fingerprint
-	}
-	if s.Service != "" {
-		return fmt.Sprintf("%s %s on %s (%s)", s.Kind, name, s.Service, s.Source)
-	}
-	return fmt.Sprintf("%s %s (%s)", s.Kind, name, s.Source)
 }
 
 func entry(s *signal.Signal, typ, text string) signal.Entry {

@@ -87,7 +87,11 @@ func (e *Engine) addMember(tx *store.Tx, in *signal.Incident, s *signal.Signal) 
 	if err != nil {
 		return err
 	}
-	if err := tx.AddEntry(in.ID, entry(s, "firing", "firing: "+describe(s))); err != nil {
+	name, err := describeIn(tx, in.ID, s)
+	if err != nil {
+		return err
+	}
+	if err := tx.AddEntry(in.ID, entry(s, "firing", "firing: "+name)); err != nil {
 		return err
 	}
 
@@ -116,7 +120,11 @@ func (e *Engine) resolveMember(tx *store.Tx, in *signal.Incident, s *signal.Sign
 	if err != nil {
 		return err
 	}
-	if err := tx.AddEntry(in.ID, entry(s, "resolved", "resolved: "+describe(s))); err != nil {
+	name, err := describeIn(tx, in.ID, s)
+	if err != nil {
+		return err
+	}
+	if err := tx.AddEntry(in.ID, entry(s, "resolved", "resolved: "+name)); err != nil {
 		return err
 	}
 	if s.EventTime.After(in.LastActivity) {

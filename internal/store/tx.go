@@ -227,6 +227,25 @@ func (t *Tx) ResolveMember(incidentID int64, fp string, endsAt time.Time,
 	return nil
 }
 
+// firstSignalQuery reads a member's first signal through the primary keys of both tables.
+const firstSignalQuery = `SELECT s.id, s.body FROM members m
+	JOIN signals s ON s.id = m.first_signal_id
+	WHERE m.incident_id = ? AND m.fingerprint = ?`
+
+// FirstSignal reads the signal that brought member fp into the incident; ok is false when
+// fp is not a member or its first signal is gone.
+func (t *Tx) FirstSignal(incidentID int64, fp string) (s signal.Signal, ok bool, err error) {
+	sigs, err := querySignals(t.ctx, txQuerier{t}, firstSignalQuery, incidentID, fp)
+	if err != nil {
+		return s, false, fmt.Errorf("reading first signal of member %q of incident %d: %w",
+			fp, incidentID, err)
+	}
+	if len(sigs) == 0 {
+		return s, false, nil
+	}
+	return sigs[0], true, nil
+}
+
 // openMemberQuery finds one unresolved member through members_status. Since 'resolved'
 // sorts after the other statuses, the first index entry answers while any member is open.
 const openMemberQuery = `SELECT EXISTS (SELECT 1 FROM members
