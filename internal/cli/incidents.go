@@ -135,10 +135,29 @@ func PrintIncident(w io.Writer, in *signal.Incident) {
 		}
 	}
 
-	fmt.Fprintln(w, "\nTimeline:")
+	fmt.Fprintln(w, "\n"+timelineHeader)
 	for _, e := range in.Timeline {
-		fmt.Fprintf(w, "  %s  %-12s %s\n", c.ts(e.At), e.Type, e.Text)
+		fmt.Fprintf(w, "  %s  %-12s %s%s\n", c.ts(e.At), e.Type, e.Text, c.recorded(e))
 	}
+}
+
+// timelineHeader says which clock the rows show; docs list it per row type.
+const timelineHeader = "Timeline (in CEREBRO's order; times are the source's, " +
+	"CEREBRO's for opened and diagnosed):"
+
+// recordedGap is how far a row's event time may be from CEREBRO's time of recording it
+// before the row shows both. Below it the gap is the pipeline's own latency; above it,
+// delivery delay (Alertmanager's group_wait), a late copy or a source clock that drifts.
+const recordedGap = time.Second
+
+// recorded is " (recorded TIME)" when the row's recorded time is known and recordedGap or
+// more from its event time, else "".
+func (c *clock) recorded(e signal.Entry) string {
+	d := e.RecordedAt.Sub(e.At)
+	if e.RecordedAt.IsZero() || (d < recordedGap && d > -recordedGap) {
+		return ""
+	}
+	return " (recorded " + c.ts(e.RecordedAt) + ")"
 }
 
 // where names a hypothesis by its kind and service; a symptom hypothesis has no service.

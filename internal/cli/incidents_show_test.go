@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -243,6 +244,86 @@ func TestTimelineNamesAlerts(t *testing.T) {
 					regexp.QuoteMeta(text)).MatchString(out) {
 					t.Errorf("incidents show lacks the %s row %q:\n%s", typ, text, out)
 				}
+			}
+		})
+	}
+}
+
+// aheadAlert is the Alertmanager sample's first alert, started ahead of CEREBRO's clock by
+// d, as from a Prometheus whose clock runs fast.
+func aheadAlert(t *testing.T, d time.Duration) []byte {
+	t.Helper()
+	var msg map[string]any
+	if err := json.Unmarshal(payload(t, "alertmanager.json"), &msg); err != nil {
+		t.Fatal(err)
+	}
+	alert := msg["alerts"].([]any)[0].(map[string]any)
+	alert["startsAt"] = time.Now().Add(d).UTC().Format(time.RFC3339Nano)
+	msg["alerts"] = []any{alert}
+	b, err := json.Marshal(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestTimelineOneOrder: rows are listed in the order CEREBRO recorded them, each at its
+// source's time, with CEREBRO's own time beside it. Ordered by the times shown, which mix
+// the server's clock (opened, diagnosed) with the sources', the PagerDuty sample's
+// incident listed its opening after its resolve, and an alert from a source whose clock
+// runs ahead came after the opening and diagnosis it caused.
+func TestTimelineOneOrder(t *testing.T) {
+	trigger := time.Date(2015, 7, 17, 8, 42, 58, 315e6, time.UTC) // the sample's timestamp
+	tests := []struct {
+		name, source string
+		body         func(t *testing.T) []byte
+		done         func(*signal.Incident) bool
+		types        []string
+		firstAt      func(time.Time) bool // the firing row's time, the source's
+	}{
+		{"pagerduty", "pagerduty",
+			func(t *testing.T) []byte {
+				return pdArray(t, "pagerduty_events_v2.json",
+					"pagerduty_events_v2_acknowledge.json", "pagerduty_events_v2_resolve.json")
+			},
+			resolvedAndRanked,
+			[]string{"firing", "opened", "acknowledged", "resolved", "incident_resolved",
+				"diagnosed"},
+			func(at time.Time) bool { return at.Equal(trigger) }},
+		{"source clock ahead", "alertmanager",
+			func(t *testing.T) []byte { return aheadAlert(t, 2*time.Minute) },
+			func(in *signal.Incident) bool { return len(in.Hypotheses) > 0 },
+			[]string{"firing", "opened", "diagnosed"},
+			func(at time.Time) bool { return at.After(time.Now().Add(time.Minute)) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := startLive(t)
+			start := time.Now()
+			l.post(t, tt.source, tt.body(t))
+			in := l.incident(t, "1", tt.done)
+
+			var types []string
+			var prev time.Time
+			for _, e := range in.Timeline {
+				types = append(types, e.Type)
+				if e.RecordedAt.Before(prev) || e.RecordedAt.Before(start) {
+					t.Errorf("%s row recorded at %s, after %s; want CEREBRO's clock, "+
+						"rising", e.Type, e.RecordedAt, prev)
+				}
+				prev = e.RecordedAt
+			}
+			if !slices.Equal(types, tt.types) {
+				t.Fatalf("timeline %v, want %v", types, tt.types)
+			}
+			if at := in.Timeline[0].At; !tt.firstAt(at) {
+				t.Errorf("firing row at %s, want the source's time", at)
+			}
+			out := l.show(t, "1")
+			if !regexp.MustCompile(`firing +firing: .* \(recorded [0-9:. -]+\)\n`).
+				MatchString(out) {
+				t.Errorf("incidents show does not give the firing row's recorded time:\n%s",
+					out)
 			}
 		})
 	}

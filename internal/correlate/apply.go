@@ -49,12 +49,17 @@ func (e *Engine) firing(tx *store.Tx, s *signal.Signal, st store.IdentityState, 
 		return tx.PutIdentity(st)
 	}
 
-	in, err := e.join(tx, s)
+	in, opened, err := e.join(tx, s)
 	if err != nil {
 		return err
 	}
 	if err := e.addMember(tx, &in, s); err != nil {
 		return err
+	}
+	if opened {
+		if err := e.noteOpened(tx, &in, s); err != nil {
+			return err
+		}
 	}
 	touched[in.ID] = true
 	e.m.signals.WithLabelValues("firing").Inc()
@@ -98,7 +103,7 @@ func (e *Engine) acknowledged(tx *store.Tx, s *signal.Signal, st store.IdentityS
 	if err != nil {
 		return err
 	}
-	err = tx.AddEntry(st.IncidentID, entry(s, "acknowledged", "acknowledged: "+name))
+	err = tx.AddEntry(st.IncidentID, e.entry(s, "acknowledged", "acknowledged: "+name))
 	if err != nil {
 		return err
 	}
@@ -122,7 +127,7 @@ func (e *Engine) late(tx *store.Tx, s *signal.Signal, st store.IdentityState,
 	text := fmt.Sprintf("late %s observation recorded (current state %s unchanged): %s",
 		s.Status, st.Status, name)
 	touched[st.IncidentID] = true
-	return tx.AddEntry(st.IncidentID, entry(s, "late", text))
+	return tx.AddEntry(st.IncidentID, e.entry(s, "late", text))
 }
 
 // noteChange marks active incidents near the changed service for re-diagnosis.
@@ -140,6 +145,8 @@ func (e *Engine) noteChange(tx *store.Tx, s *signal.Signal, touched map[int64]bo
 	return nil
 }
 
-func entry(s *signal.Signal, typ, text string) signal.Entry {
-	return signal.Entry{At: s.EventTime, Type: typ, Text: text, SignalID: s.ID}
+// entry is a timeline row about s, at the source's time of the event and recorded now.
+func (e *Engine) entry(s *signal.Signal, typ, text string) signal.Entry {
+	return signal.Entry{At: s.EventTime, RecordedAt: e.now().UTC(), Type: typ, Text: text,
+		SignalID: s.ID}
 }

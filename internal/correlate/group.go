@@ -9,17 +9,19 @@ import (
 	"github.com/cerebro-aiops/cerebro/internal/store"
 )
 
-// join finds the active incident a firing signal belongs to, or opens a new one.
+// join finds the active incident a firing signal belongs to, or opens a new one; opened
+// says which.
 //
 // A signal joins an incident when it shares the source's own group (Alertmanager's
 // groupKey) with a member, or when its service is within Hops of one of the incident's
 // services in the graph. The nearest incident wins; ties go to the most recently active.
 // The store answers the group question from an index, so the cost of a join does not grow
 // with the size of the incidents it looks at.
-func (e *Engine) join(tx *store.Tx, s *signal.Signal) (signal.Incident, error) {
+func (e *Engine) join(tx *store.Tx, s *signal.Signal) (in signal.Incident, opened bool,
+	err error) {
 	active, err := tx.Candidates(s.EventTime.Add(-e.cfg.Window), s.Source, s.Group)
 	if err != nil {
-		return signal.Incident{}, err
+		return in, false, err
 	}
 	best, bestD := -1, e.cfg.Hops+1
 	for i := range active {
@@ -29,9 +31,10 @@ func (e *Engine) join(tx *store.Tx, s *signal.Signal) (signal.Incident, error) {
 		}
 	}
 	if best >= 0 {
-		return active[best].Incident, nil
+		return active[best].Incident, false, nil
 	}
-	return e.open(tx, s)
+	in, err = e.open(tx, s)
+	return in, err == nil, err
 }
 
 // closeness is 0 for a shared source group, else the graph distance to the incident's
@@ -74,8 +77,15 @@ func (e *Engine) open(tx *store.Tx, s *signal.Signal) (signal.Incident, error) {
 	in.ID = id
 	e.m.opened.Inc()
 	e.log.Info("incident opened", "incident_id", id, "service", s.Service, "name", s.Name)
-	return in, tx.AddEntry(id, signal.Entry{At: now, Type: "opened",
-		Text: "incident opened by " + describe(s), SignalID: s.ID})
+	return in, nil
+}
+
+// noteOpened writes the opened row. It comes after the firing row of the signal that
+// opened the incident, so that the timeline, listed in recorded order, gives the cause
+// first.
+func (e *Engine) noteOpened(tx *store.Tx, in *signal.Incident, s *signal.Signal) error {
+	return tx.AddEntry(in.ID, signal.Entry{At: in.OpenedAt, RecordedAt: e.now().UTC(),
+		Type: "opened", Text: "incident opened by " + describe(s), SignalID: s.ID})
 }
 
 func (e *Engine) addMember(tx *store.Tx, in *signal.Incident, s *signal.Signal) error {
@@ -91,7 +101,7 @@ func (e *Engine) addMember(tx *store.Tx, in *signal.Incident, s *signal.Signal) 
 	if err != nil {
 		return err
 	}
-	if err := tx.AddEntry(in.ID, entry(s, "firing", "firing: "+name)); err != nil {
+	if err := tx.AddEntry(in.ID, e.entry(s, "firing", "firing: "+name)); err != nil {
 		return err
 	}
 
@@ -124,7 +134,7 @@ func (e *Engine) resolveMember(tx *store.Tx, in *signal.Incident, s *signal.Sign
 	if err != nil {
 		return err
 	}
-	if err := tx.AddEntry(in.ID, entry(s, "resolved", "resolved: "+name)); err != nil {
+	if err := tx.AddEntry(in.ID, e.entry(s, "resolved", "resolved: "+name)); err != nil {
 		return err
 	}
 	if s.EventTime.After(in.LastActivity) {
@@ -134,8 +144,8 @@ func (e *Engine) resolveMember(tx *store.Tx, in *signal.Incident, s *signal.Sign
 		in.Status, in.ResolvedAt = signal.IncidentResolved, s.EventTime
 		e.m.resolved.Inc()
 		e.log.Info("incident resolved", "incident_id", in.ID)
-		err := tx.AddEntry(in.ID, signal.Entry{At: s.EventTime, Type: "incident_resolved",
-			Text: "incident resolved: every member has resolved"})
+		err := tx.AddEntry(in.ID, signal.Entry{At: s.EventTime, RecordedAt: e.now().UTC(),
+			Type: "incident_resolved", Text: "incident resolved: every member has resolved"})
 		if err != nil {
 			return err
 		}

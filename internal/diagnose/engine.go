@@ -29,6 +29,7 @@ type Engine struct {
 	graph *topology.Graph
 	log   *slog.Logger
 	runs  prometheus.Counter
+	now   func() time.Time
 
 	mu      sync.Mutex
 	pending map[int64]bool
@@ -39,7 +40,7 @@ type Engine struct {
 func New(st *store.Store, graph *topology.Graph, log *slog.Logger,
 	reg prometheus.Registerer) *Engine {
 	e := &Engine{st: st, graph: graph, log: log.With("component", "diagnose"),
-		pending: map[int64]bool{}, wake: make(chan struct{}, 1),
+		pending: map[int64]bool{}, wake: make(chan struct{}, 1), now: time.Now,
 		runs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cerebro_diagnose_runs_total",
 			Help: "Diagnoses computed.",
@@ -125,8 +126,9 @@ func (e *Engine) Diagnose(ctx context.Context, id int64) error {
 		}
 		prevTop := topKey(cur.Hypotheses)
 		cur.Hypotheses = hyps
+		now := e.now().UTC()
 		if len(hyps) > 0 && cur.DiagnosedAt.IsZero() {
-			cur.DiagnosedAt = time.Now().UTC()
+			cur.DiagnosedAt = now
 		}
 		if len(hyps) > 0 && cur.Status == signal.IncidentOpen {
 			cur.Status = signal.IncidentDiagnosed
@@ -137,7 +139,7 @@ func (e *Engine) Diagnose(ctx context.Context, id int64) error {
 		if k := topKey(hyps); k != "" && k != prevTop {
 			e.log.Info("incident diagnosed", "incident_id", id, "service", hyps[0].Service,
 				"kind", hyps[0].Kind, "score", hyps[0].Score)
-			return tx.AddEntry(id, signal.Entry{At: time.Now().UTC(), Type: "diagnosed",
+			return tx.AddEntry(id, signal.Entry{At: now, RecordedAt: now, Type: "diagnosed",
 				Text: "top hypothesis: " + hyps[0].Explanation})
 		}
 		return nil

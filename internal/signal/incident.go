@@ -49,12 +49,18 @@ type Member struct {
 	EndsAt        time.Time `json:"ends_at,omitzero"`
 }
 
-// Entry is one line of an incident's timeline.
+// Entry is one line of an incident's timeline. At is when the event happened: the
+// source's own time for rows about a signal (a firing's start, a resolve's end), CEREBRO's
+// clock for what CEREBRO did (opened, diagnosed). RecordedAt is always CEREBRO's clock,
+// when it wrote the row; timelines are listed in that order, so that rows from sources
+// whose clocks disagree, or that deliver late, keep the order in which CEREBRO learned of
+// them instead of interleaving two clocks.
 type Entry struct {
-	At       time.Time `json:"at"`
-	Type     string    `json:"type"` // opened, firing, resolved, late, diagnosed, ...
-	Text     string    `json:"text"`
-	SignalID int64     `json:"signal_id,omitempty"`
+	At         time.Time `json:"at"`
+	RecordedAt time.Time `json:"recorded_at"`
+	Type       string    `json:"type"` // opened, firing, resolved, late, diagnosed, ...
+	Text       string    `json:"text"`
+	SignalID   int64     `json:"signal_id,omitempty"`
 }
 
 // Hypothesis is a suspected cause: a service plus a reason, with a score, evidence and a

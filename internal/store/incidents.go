@@ -204,9 +204,15 @@ func scanMembers(ctx context.Context, db querier, id int64, q string, args ...an
 	return out, rows.Err()
 }
 
+// timelineQuery lists an incident's timeline in the order CEREBRO wrote it, through
+// timeline_order. Ordering by at used to interleave two clocks: a source's times for its
+// signals and the server's for opened and diagnosed, so an incident from a source whose
+// clock runs ahead listed its opening before the alert that opened it.
+const timelineQuery = `SELECT at, recorded_at, type, text, signal_id FROM timeline
+	WHERE incident_id = ? ORDER BY id`
+
 func readTimeline(ctx context.Context, db querier, id int64) ([]signal.Entry, error) {
-	rows, err := db.QueryContext(ctx, `SELECT at, type, text, signal_id FROM timeline
-		WHERE incident_id = ? ORDER BY at, id`, id)
+	rows, err := db.QueryContext(ctx, timelineQuery, id)
 	if err != nil {
 		return nil, fmt.Errorf("reading timeline of incident %d: %w", id, err)
 	}
@@ -214,11 +220,11 @@ func readTimeline(ctx context.Context, db querier, id int64) ([]signal.Entry, er
 	var out []signal.Entry
 	for rows.Next() {
 		var e signal.Entry
-		var at int64
-		if err := rows.Scan(&at, &e.Type, &e.Text, &e.SignalID); err != nil {
+		var at, rec int64
+		if err := rows.Scan(&at, &rec, &e.Type, &e.Text, &e.SignalID); err != nil {
 			return nil, fmt.Errorf("scanning timeline of incident %d: %w", id, err)
 		}
-		e.At = fromNano(at)
+		e.At, e.RecordedAt = fromNano(at), fromNano(rec)
 		out = append(out, e)
 	}
 	return out, rows.Err()

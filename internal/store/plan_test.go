@@ -40,6 +40,13 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		{"strongest", strongestQuery, []any{1}, []string{
 			"SEARCH members USING INDEX members_score (incident_id=? AND score>?)",
 		}},
+		{"first signal", firstSignalQuery, []any{1, "fp"}, []string{
+			"SEARCH m USING INDEX sqlite_autoindex_members_1 (incident_id=? AND fingerprint=?)",
+			"SEARCH s USING INTEGER PRIMARY KEY (rowid=?)",
+		}},
+		{"timeline", timelineQuery, []any{1}, []string{
+			"SEARCH timeline USING INDEX timeline_order (incident_id=?)",
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -261,10 +261,16 @@ func (t *Tx) HasOpenMembers(incidentID int64) (bool, error) {
 	return open, nil
 }
 
-// AddEntry appends a timeline entry to an incident.
+// AddEntry appends a timeline entry to an incident. Every entry needs RecordedAt, the
+// writer's clock, which readers take as CEREBRO's time of the row.
 func (t *Tx) AddEntry(incidentID int64, e signal.Entry) error {
-	_, err := t.exec(`INSERT INTO timeline (incident_id, at, type, text,
-		signal_id) VALUES (?,?,?,?,?)`, incidentID, unixNano(e.At), e.Type, e.Text, e.SignalID)
+	if e.RecordedAt.IsZero() {
+		return fmt.Errorf("adding %s entry to incident %d: no recorded time", e.Type,
+			incidentID)
+	}
+	_, err := t.exec(`INSERT INTO timeline (incident_id, at, recorded_at, type, text,
+		signal_id) VALUES (?,?,?,?,?,?)`, incidentID, unixNano(e.At), unixNano(e.RecordedAt),
+		e.Type, e.Text, e.SignalID)
 	if err != nil {
 		return fmt.Errorf("adding timeline entry to incident %d: %w", incidentID, err)
 	}
