@@ -9,6 +9,7 @@ const (
 	DetVariance = "variance"    // the recent spread grew
 	DetGap      = "gap"         // no sample for many typical intervals
 	DetRate     = "spike_rate"  // spikes of a routine size came far more often than usual
+	DetCusum    = "cusum"       // a small shift of the mean lasted (cusum.go)
 )
 
 // Tuning of the baseline. These are design constants, not per-corpus knobs.
@@ -62,10 +63,10 @@ type Result struct {
 }
 
 // Detector is the streaming detector of one gauge series: a robust baseline (level,
-// spread and, once they help, daily and weekly profiles) and five detectors — spike,
-// level shift, variance change (over a short and a slower window) and spike rate over its
-// residuals, each scored against a tail learned on the series itself, and gap over its
-// sampling interval — combined by taking the most surprising.
+// spread and, once they help, daily and weekly profiles) and six detectors — spike,
+// level shift, variance change (over a short and a slower window), cusum and spike rate
+// over its residuals, each scored against a tail learned on the series itself, and gap
+// over its sampling interval — combined by taking the most surprising.
 //
 // The slower variance window is there for spreads that widen gradually: the spread itself
 // learns within about 50 samples, and a ten-sample mean of z² against it sees only the
@@ -94,6 +95,8 @@ type Detector struct {
 	lastZ   float32 // the previous calm residual, clipped; 0 after a surprising one
 	rhoSlow float32 // rho, followed over about 500 calm samples (see floorRaises)
 	nEff    float32 // effective samples seen, the sum of (1−ρ)/(1+ρ), up to matureEff
+	cusUp   float32 // cumulative sum of the residual beyond cusK, up (cusum.go)
+	cusDown float32 // and down
 	recUp   record  // the largest recent spikes, up
 	recDown record  // and down
 	spikes  uint32  // one bit per recent sample: did a spike start there? (density.go)
@@ -116,6 +119,7 @@ const (
 	sLevDown         // and down
 	sVari            // the short mean of z², standardized: variance changes
 	sVariSlow        // the slower mean of z², standardized
+	sCus             // the larger cumulative sum of z beyond cusK (cusum.go)
 	sRate            // the spike count (see observeDensity)
 	nStats
 )
@@ -139,7 +143,7 @@ func (d *Detector) reset() {
 func (d *Detector) snapTails() []*tail {
 	t := &d.tails
 	return []*tail{&t[sUp], &t[sDown], &t[sLevUp], &t[sLevDown], &t[sVari], &t[sRate],
-		&t[sVariSlow]}
+		&t[sVariSlow], &t[sCus]}
 }
 
 // Step feeds one sample (t in Unix milliseconds) and scores it using only the past.
@@ -222,6 +226,7 @@ func (d *Detector) observeInterval(dt float64) float64 {
 			u = 3 * (math.Log10(ratio) - 1)
 			// The short statistics describe a past that the gap has cut off.
 			d.short, d.vshort, d.vslow, d.runs = 0, 1, 1, 0
+			d.cusUp, d.cusDown = 0, 0
 		}
 	}
 	// Learn the interval from clipped intervals, so that one gap barely moves it.
@@ -247,6 +252,7 @@ func (d *Detector) score(z, gapU float64, t int64) (float64, string) {
 		sUp: z, sDown: -z, sLevUp: lev, sLevDown: -lev,
 		sVari:     (0.9*float64(d.vshort) + 0.1*z2 - 1) * varS,
 		sVariSlow: ((1-alphaSlow)*float64(d.vslow) + alphaSlow*z2 - 1) * slowS,
+		sCus:      cusumStat(d.cusumNext(z)),
 		sRate:     d.observeDensity(z),
 	}
 
@@ -272,7 +278,7 @@ func (d *Detector) score(z, gapU float64, t int64) (float64, string) {
 	// a tie the first wins.
 	for i := sLevUp; i < nStats; i++ {
 		t := &d.tails[i]
-		if raised && i <= sVariSlow {
+		if raised && i <= sCus {
 			c := *t
 			c.raiseFloors(raise[i-sLevUp])
 			t = &c
@@ -292,7 +298,7 @@ func (d *Detector) score(z, gapU float64, t int64) (float64, string) {
 // statNames are the detectors that the statistics' surprises are reported as.
 var statNames = [nStats]string{
 	sUp: DetSpike, sDown: DetSpike, sLevUp: DetLevel, sLevDown: DetLevel,
-	sVari: DetVariance, sVariSlow: DetVariance, sRate: DetRate,
+	sVari: DetVariance, sVariSlow: DetVariance, sCus: DetCusum, sRate: DetRate,
 }
 
 // learnTails teaches each tail its statistic x, with quantile step eta.
@@ -417,8 +423,8 @@ func (d *Detector) statScales() (lev, vari, slow float64) {
 	return levS * f2 * f3 * invF, varS * f1 * f3 * invF, slowS * f1 * f2 * invF
 }
 
-// floorRaises returns by how much the floors of the level (up, down) and variance (short,
-// slow) tails are raised, and whether they are: not once the series has seen matureEff
+// floorRaises returns by how much the floors of the level (up, down), variance (short,
+// slow) and cusum tails are raised, and whether they are: not once the series has seen matureEff
 // effective samples, nor over residuals without autocorrelation. levS, varS and slowS
 // are the statistics' scales from statScales.
 //
@@ -435,7 +441,7 @@ func (d *Detector) statScales() (lev, vari, slow float64) {
 // away. The raise fades out as the series accumulates matureEff effective samples (30 to
 // 40 minutes for that series): held longer, or for good, it also hid the modest real
 // excursions of autocorrelated series (docs/detect.md, the round of the floors).
-func (d *Detector) floorRaises(levS, varS, slowS float64) (g [4]float64, ok bool) {
+func (d *Detector) floorRaises(levS, varS, slowS float64) (g [5]float64, ok bool) {
 	w := 1 - float64(d.nEff)*(1/matureEff)
 	if w <= 0 {
 		return g, false
@@ -450,6 +456,9 @@ func (d *Detector) floorRaises(levS, varS, slowS float64) (g [4]float64, ok bool
 	g[0], g[1] = lev, lev
 	g[2] = (1 + w*(persistFactor(r*r, alphaVar)-1)) * varS * varNorm
 	g[3] = (1 + w*(persistFactor(r*r, alphaSlow)-1)) * slowS * slowNorm
+	// The cusum is a sum, not a mean: its swing widens by the long-run factor, that of
+	// a mean with weight 0, and no young-series correction has divided any of it out.
+	g[4] = 1 + w*(persistFactor(r, 0)-1)
 	return g, true
 }
 
@@ -495,6 +504,8 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 	}
 	d.vshort = float32(0.9*float64(d.vshort) + 0.1*z2)
 	d.vslow = float32((1-alphaSlow)*float64(d.vslow) + alphaSlow*z2)
+	up, down := d.cusumNext(z)
+	d.cusUp, d.cusDown = float32(up), float32(down)
 	if !quiet {
 		return
 	}
@@ -508,6 +519,7 @@ func (d *Detector) updateStats(z float64, quiet bool) {
 		sLevUp:    float64(d.short) * levS,
 		sVari:     (float64(d.vshort) - 1) * varS,
 		sVariSlow: (float64(d.vslow) - 1) * slowS,
+		sCus:      cusumStat(up, down),
 		sRate:     d.densityStat(),
 	}
 	x[sLevDown] = -x[sLevUp]
@@ -529,7 +541,7 @@ func (d *Detector) acceptShift(sp spos, v, spread float64) {
 	d.runs++
 	if d.runs >= shiftRuns {
 		d.level = d.fast - d.season.at(sp)
-		d.short, d.runs = 0, 0
+		d.short, d.runs, d.cusUp, d.cusDown = 0, 0, 0, 0
 	}
 }
 

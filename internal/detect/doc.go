@@ -4,8 +4,9 @@
 //
 // Per series, a Detector keeps a robust baseline (level, spread and, found automatically,
 // a daily profile on the clock's hours and day-of-the-week offsets) and scores each
-// sample, using only the past, with five detectors: spike, level shift, variance change,
-// spike rate and gap. Each detector's statistic is judged against an upper tail learned on the
+// sample, using only the past, with six detectors: spike, level shift, variance change,
+// cusum (small shifts that last), spike rate and gap. Each detector's statistic is judged
+// against an upper tail learned on the
 // series itself (peaks over a threshold with an exponential or Pareto excess), so the
 // score means "how rare is this here", and the most surprising detector gives the
 // series' score in [0, 1]. A spike that recurs at the same time every day (a cron job)
