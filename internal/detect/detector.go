@@ -35,6 +35,7 @@ const (
 	halfScore  = 7.0    // surprise (−log10 p) that maps to score 0.5
 	suppressHL = 60.0   // half-life, in samples, of the onset suppression level
 	escalate   = 1.5    // a new onset needs this many times the surprise of the last
+	escScore   = 1.4    // and this many times its score (see onset)
 )
 
 // Derived constants, computed once rather than per sample.
@@ -551,9 +552,17 @@ func (d *Detector) acceptShift(sp spos, v, spread float64) {
 // than what was already reported. The level holds while the surprise stays above half of
 // it (the episode goes on) and decays only in calm, like the firing/resolved hysteresis of
 // the Engine, but free of any threshold.
+//
+// A new onset must also have escScore times the score of the last. Past a score of
+// 1/escScore (0.71, one in 10^11) nothing is reported again until the level has decayed:
+// the score has saturated, and a surprise climbing from 10^-20 to 10^-60 is the tail's
+// extrapolation of the same anomaly, not news. Such re-reports were false positives on NAB
+// (a deterministic daily wave's one miss reported four times in five samples), and they
+// raised the level so far that the next, separate anomaly of the series went unreported
+// (ec2_disk_write_bytes_c0d644).
 func (d *Detector) onset(score, u float64) float64 {
 	s := float64(d.supp)
-	if u > escalate*s && score > 0 {
+	if u > escalate*s && score > escScore*scoreOf(s) {
 		d.supp = float32(u)
 		return score
 	}
