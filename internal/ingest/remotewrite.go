@@ -250,6 +250,12 @@ func (d *rwDecoder) decompress(ctx context.Context, body []byte, h *budgetHold) 
 		return &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,
 			Msg: fmt.Sprintf("decoded body of %d bytes exceeds %d", n, MaxDecodedBytes)}
 	}
+	// The header is only a claim: six bytes declaring 128 MiB made the server allocate
+	// that much for a body that then failed to decode, at every request.
+	if limit := maxSnappyExpansion(len(body)); n > limit {
+		return Errorf("decoding snappy body: its header declares %d decoded bytes, more "+
+			"than %d compressed bytes can hold (at most %d)", n, len(body), limit)
+	}
 	if err := h.hold(ctx, n); err != nil {
 		return err
 	}
@@ -262,6 +268,10 @@ func (d *rwDecoder) decompress(ctx context.Context, body []byte, h *budgetHold) 
 	}
 	return nil
 }
+
+// maxSnappyExpansion bounds what n bytes of a snappy block can decode to. The densest
+// element is a copy with a two-byte offset: three bytes for up to 64 decoded ones.
+func maxSnappyExpansion(n int) int { return n/3*64 + 64 }
 
 // decode parses the WriteRequest in d.raw into d.series. Field 3 (metadata) is skipped:
 // detection does not use it.

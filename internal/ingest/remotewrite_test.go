@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -260,6 +261,9 @@ func TestRemoteWriteRejects(t *testing.T) {
 			hdr: map[string]string{"Content-Encoding": "gzip"}},
 		{name: "not snappy", body: []byte("hello, world"), code: 400},
 		{name: "snappy bomb", body: bomb, code: 413},
+		// Six bytes that claim 128 MiB: within the decode limit, but no six bytes of
+		// snappy can hold it.
+		{name: "snappy claim", body: []byte{0x80, 0x80, 0x80, 0x40, 0, 0}, code: 400},
 		{name: "not protobuf", body: snappy.Encode(nil, []byte{0x0a, 0xff}), code: 400},
 		{name: "wrong wire type", body: snappy.Encode(nil, []byte{0x08, 0x01}), code: 400},
 		{name: "too large", body: huge, code: 413},
@@ -280,6 +284,38 @@ func TestRemoteWriteRejects(t *testing.T) {
 				t.Errorf("rejected request reached the sink: %v", sink.series)
 			}
 		})
+	}
+}
+
+// TestSnappyClaimAllocatesNothing: a body whose header claims more than it can hold is
+// refused before the decode buffer is allocated (it used to cost 128 MiB per request),
+// and the densest real body, zeros, still decodes.
+func TestSnappyClaimAllocatesNothing(t *testing.T) {
+	h := RemoteWriteHandler(testGuard(), SourceConfig{}, &recordingSink{})
+	claim := []byte{0x80, 0x80, 0x80, 0x40, 0, 0}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 5 {
+		if w := postWrite(h, claim, nil); w.Code != 400 ||
+			!strings.Contains(w.Body.String(), "more than 6 compressed bytes can hold") {
+			t.Fatalf("code %d: %s", w.Code, w.Body)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		t.Errorf("five refused 6-byte bodies allocated %d bytes", got)
+	}
+
+	zeros := snappy.Encode(nil, make([]byte, 4<<20))
+	if n := len(zeros); maxSnappyExpansion(n) < 4<<20 {
+		t.Fatalf("4 MiB of zeros compress to %d bytes, beyond the bound's %d", n,
+			maxSnappyExpansion(n))
+	}
+	var d rwDecoder
+	hold := &budgetHold{}
+	defer hold.release()
+	if err := d.decompress(context.Background(), zeros, hold); err != nil {
+		t.Errorf("4 MiB of zeros in %d snappy bytes: %v", len(zeros), err)
 	}
 }
 
