@@ -96,6 +96,17 @@ func TestRun(t *testing.T) {
 				t.Errorf("receiver saw %d series (want %d), %d out of order", len(rc.last),
 					tc.series, rc.disorder)
 			}
+			// Rounds far faster than the 1 s step must not carry sample times a step a
+			// round into the future, where receivers refuse them (the old code reached
+			// minutes ahead here). Rounds under a millisecond still move time on by one
+			// each: 30 series give about 9 a millisecond, 1.6 s ahead after 200 ms.
+			now := time.Now().UnixMilli()
+			for id, ts := range rc.last {
+				if ts > now+5000 {
+					t.Fatalf("series %s at %d ms, %d ms ahead of the clock after %d rounds",
+						id, ts, ts-now, res.Rounds)
+				}
+			}
 		})
 	}
 }
