@@ -25,6 +25,11 @@ type Config struct {
 	// MaxSeries bounds the series tracked at once (about 0.7 KiB each). New series beyond
 	// it are dropped and counted until idle ones are evicted. Default 1,000,000.
 	MaxSeries int `yaml:"max_series"`
+	// MaxLabelBytes bounds a series' identity: the bytes of its label names and values.
+	// A longer series is not tracked, and its samples are counted as skipped
+	// (labels_too_long): every series holds its labels, and with ingest's 8 KiB labels a
+	// million series of long ones would need about 14 GB. Default 2048, at least 256.
+	MaxLabelBytes int `yaml:"max_label_bytes"`
 	// ForecastHorizon is how far ahead a projected exhaustion raises a forecast signal.
 	// Default 4h.
 	ForecastHorizon time.Duration `yaml:"forecast_horizon"`
@@ -78,6 +83,9 @@ func (cfg Config) Defaults() Config {
 	if cfg.MaxSeries == 0 {
 		cfg.MaxSeries = 1_000_000
 	}
+	if cfg.MaxLabelBytes == 0 {
+		cfg.MaxLabelBytes = 2048
+	}
 	if cfg.Mute == nil {
 		cfg.Mute = []string{DefaultMute}
 	}
@@ -104,6 +112,9 @@ func (cfg Config) Validate() error {
 	}
 	if cfg.MaxSeries < 0 {
 		errs = append(errs, fmt.Errorf("max_series: %d is negative", cfg.MaxSeries))
+	}
+	if cfg.MaxLabelBytes < 256 {
+		errs = append(errs, fmt.Errorf("max_label_bytes: %d is under 256", cfg.MaxLabelBytes))
 	}
 	for i, o := range cfg.Overrides {
 		if _, err := ParseSelector(o.Selector); err != nil {

@@ -38,6 +38,7 @@ type Engine struct {
 	names     *nameDict        // the label names of packed keys
 	held      atomic.Int64     // series held over all shards, against MaxSeries
 	lastDrop  atomic.Int64     // Unix ns of the last "series dropped" log line
+	lastLong  atomic.Int64     // Unix ns of the last "labels too long" log line
 	now       func() time.Time // a test's wall clock; nil: the coarse clock (clock.go)
 	start     time.Time        // when New ran, the engine clock's zero
 }
@@ -155,6 +156,10 @@ func (e *Engine) ObserveRef(s *signal.Series, out []signal.Signal) []signal.Sign
 		s.Ref = ignoredRef
 		return out
 	}
+	if labelBytes(s.Labels) > e.cfg.MaxLabelBytes {
+		e.refuseLong(s)
+		return out
+	}
 	h := s.Hash
 	if h == 0 {
 		h = e.hash(s.Labels)
@@ -215,8 +220,12 @@ func (e *Engine) prefetch(s *signal.Series) {
 
 // observeRef applies a batch to the series that s.Ref names.
 func (e *Engine) observeRef(s *signal.Series, out []signal.Signal) []signal.Signal {
-	if s.Ref == ignoredRef {
+	switch s.Ref {
+	case ignoredRef:
 		e.m.skipped.WithLabelValues("bucket").Add(float64(len(s.Points)))
+		return out
+	case longRef:
+		e.m.skipped.WithLabelValues("labels_too_long").Add(float64(len(s.Points)))
 		return out
 	}
 	i, idx, gen := splitRef(s.Ref)
@@ -230,6 +239,38 @@ func (e *Engine) observeRef(s *signal.Series, out []signal.Signal) []signal.Sign
 	}
 	ctx := emitCtx{e: e, sh: sh, stored: *e.recs.key(idx)}
 	return e.apply(&ctx, st, s.Points, out)
+}
+
+// labelBytes is the length of a label set's names and values.
+func labelBytes(ls []signal.Label) int {
+	n := 0
+	for _, l := range ls {
+		n += len(l.Name) + len(l.Value)
+	}
+	return n
+}
+
+// refuseLong skips the points of a series whose labels are longer than MaxLabelBytes,
+// logging it at most once a minute.
+func (e *Engine) refuseLong(s *signal.Series) {
+	e.m.skipped.WithLabelValues("labels_too_long").Add(float64(len(s.Points)))
+	s.Ref = longRef
+	now := time.Now().UnixNano()
+	last := e.lastLong.Load()
+	if now-last < int64(time.Minute) || !e.lastLong.CompareAndSwap(last, now) {
+		return
+	}
+	name := signal.LabelValue(s.Labels, "__name__")
+	e.log.Warn("series labels too long, not tracking it", "max_label_bytes",
+		e.cfg.MaxLabelBytes, "label_bytes", labelBytes(s.Labels), "metric", trim(name, 200))
+}
+
+// trim cuts s to at most n bytes for a log line.
+func trim(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }
 
 // apply runs points through st and marks it seen now, whatever the points' times: a

@@ -446,3 +446,35 @@ func counterValue(c prometheus.Metric) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// TestLongLabelsRefused: a series whose labels exceed max_label_bytes is not tracked and
+// its samples are counted as skipped, by labels and by the reference it gets back, so
+// that long label values cannot grow memory per series without bound; a series just
+// within the limit is tracked.
+func TestLongLabelsRefused(t *testing.T) {
+	e := newEngine(t, Config{MaxLabelBytes: 512})
+	long := labelsOf("http_requests_total", "path", strings.Repeat("x", 500))
+	fits := labelsOf("http_requests_total", "path", strings.Repeat("y", 400))
+	pts := []signal.Point{{T: 1000, V: 1}, {T: 2000, V: 2}}
+
+	s := signal.Series{Labels: long, Points: pts}
+	e.ObserveRef(&s, nil)
+	if s.Ref != longRef {
+		t.Fatalf("ref %x for a refused series, want longRef", s.Ref)
+	}
+	byRef := signal.Series{Ref: s.Ref, Points: []signal.Point{{T: 3000, V: 3}}}
+	e.ObserveRef(&byRef, nil)
+	e.Observe(signal.Series{Labels: fits, Points: pts}, nil)
+
+	if e.Len() != 1 {
+		t.Errorf("holding %d series, want only the one within the limit", e.Len())
+	}
+	skipped := counterValue(e.m.skipped.WithLabelValues("labels_too_long"))
+	if skipped != 3 {
+		t.Errorf("%v samples skipped as labels_too_long, want 3", skipped)
+	}
+	if err := (Config{MaxLabelBytes: 100}).Defaults().Validate(); err == nil ||
+		!strings.Contains(err.Error(), "max_label_bytes: 100 is under 256") {
+		t.Errorf("max_label_bytes 100: %v", err)
+	}
+}

@@ -30,7 +30,8 @@ func newMetrics(scored, offHeap func() float64) *metrics {
 		}, offHeap),
 		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cerebro_detect_samples_skipped_total",
-			Help: "Samples not scored, by reason: nan, bad_time, out_of_order, out_of_range, bucket.",
+			Help: "Samples not scored, by reason: nan, bad_time, out_of_order, out_of_range, " +
+				"bucket, labels_too_long.",
 		}, []string{"reason"}),
 		series: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "cerebro_detect_series",

@@ -17,6 +17,10 @@ const (
 	// ignoredRef names every series that the engine does not track by configuration
 	// (histogram buckets): generation 0 is never handed out.
 	ignoredRef = maxRefIndex << refShardBits
+
+	// longRef names every series the engine refuses for its labels' length
+	// (Config.MaxLabelBytes), so that a source stops sending their labels again.
+	longRef = maxRefIndex<<refShardBits | 1
 )
 
 // ref returns the reference of st, a series of shard i. The caller holds its lock.
