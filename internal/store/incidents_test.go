@@ -10,18 +10,26 @@ import (
 	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
 
+// openStore opens a store in a temporary folder, closed when the test ends.
+func openStore(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // TestIncidentServicesNeverNull checks that an incident of alerts without a service reads
 // back with an empty services list, as the API documents it, not JSON null.
 func TestIncidentServicesNeverNull(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var id int64
-	err = st.Update(ctx, func(tx *Tx) error {
+	err := st.Update(ctx, func(tx *Tx) error {
+		var err error
 		id, err = tx.CreateIncident(signal.Incident{Status: signal.IncidentOpen, Title: "T2",
 			OpenedAt: t0, FirstSignalAt: t0, DetectedAt: t0, LastActivity: t0})
 		return err
@@ -47,11 +55,7 @@ func TestIncidentServicesNeverNull(t *testing.T) {
 // and pruning keeps that signal for the evidence that cites it.
 func TestMemberKeepsFirstSignal(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	sigs := make([]signal.Signal, 3)
 	for i := range sigs {
@@ -66,7 +70,8 @@ func TestMemberKeepsFirstSignal(t *testing.T) {
 	m := signal.Member{Fingerprint: "fp", SignalID: sigs[0].ID, Source: "pagerduty",
 		Kind: signal.KindAlert, Status: signal.StatusFiring, StartsAt: t0}
 	var id int64
-	err = st.Update(ctx, func(tx *Tx) error {
+	err := st.Update(ctx, func(tx *Tx) error {
+		var err error
 		if id, err = tx.CreateIncident(signal.Incident{Status: signal.IncidentOpen,
 			Title: "t", OpenedAt: t0, FirstSignalAt: t0, DetectedAt: t0,
 			LastActivity: t0}); err != nil {

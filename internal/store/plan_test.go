@@ -14,12 +14,7 @@ import (
 // incident or of the history, which stalled incident creation behind a 50,000-alert
 // Alertmanager group.
 func TestHotQueriesUseIndexes(t *testing.T) {
-	ctx := context.Background()
-	st, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 
 	cases := []struct {
 		name  string
