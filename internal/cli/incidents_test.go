@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,5 +49,35 @@ func TestPrintIncidentDates(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+// TestIncidentsWrongAnswer: a --server URL with a query in it sends the request to
+// another route, whose answer used to decode into an empty incident or list and print
+// "Incident 0: " or an empty table with exit status 0.
+func TestIncidentsWrongAnswer(t *testing.T) {
+	url, alert := signalServer(t)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"list answer", []string{"show", "1", "--server", url + "/api/v1/incidents?"},
+			"answer from " + url + "/api/v1/incidents?/api/v1/incidents/1 " +
+				"is not incident 1: it has no id"},
+		{"signal for list", []string{"list", "--server",
+			url + "/api/v1/signals/" + strconv.FormatInt(alert, 10) + "?"},
+			"is not a list of incidents"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := runCLI(append([]string{"incidents"}, tt.args...)...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+			if out != "" {
+				t.Errorf("printed %q, want nothing", out)
+			}
+		})
 	}
 }

@@ -35,13 +35,17 @@ func signalsCmd() *cobra.Command {
 				}
 			}
 			var out struct {
-				Signals []signal.Signal `json:"signals"`
+				Signals *[]signal.Signal `json:"signals"`
 			}
-			raw, err := getJSON(server+"/api/v1/signals?"+q.Encode(), &out)
+			u := server + "/api/v1/signals?" + q.Encode()
+			raw, err := getJSON(u, &out)
+			if err == nil && out.Signals == nil {
+				err = fmt.Errorf("answer from %s is not a list of signals", u)
+			}
 			if err != nil || asJSON {
 				return printRaw(cmd.OutOrStdout(), raw, err)
 			}
-			printSignals(cmd.OutOrStdout(), out.Signals)
+			printSignals(cmd.OutOrStdout(), *out.Signals)
 			return nil
 		},
 	}
@@ -55,11 +59,16 @@ func signalsCmd() *cobra.Command {
 		Use: "show ID", Short: "Show one signal with its labels and details",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if id, err := strconv.ParseInt(args[0], 10, 64); err != nil || id <= 0 {
-				return fmt.Errorf("signal id %q: want a positive integer", args[0])
+			id, err := parseID("signal", args[0])
+			if err != nil {
+				return err
 			}
 			var s signal.Signal
-			raw, err := getJSON(server+"/api/v1/signals/"+args[0], &s)
+			u := server + "/api/v1/signals/" + strconv.FormatInt(id, 10)
+			raw, err := getJSON(u, &s)
+			if err == nil && s.ID != id {
+				err = notAsked(u, "signal", id, s.ID)
+			}
 			if err != nil || asJSON {
 				return printRaw(cmd.OutOrStdout(), raw, err)
 			}
@@ -67,49 +76,52 @@ func signalsCmd() *cobra.Command {
 			return nil
 		},
 	}
+	show.SetFlagErrorFunc(negativeID("signal"))
 	c.AddCommand(list, show)
 	return c
 }
 
+// printSignals writes a table of signals, one row each. Every cell goes through tprintf,
+// so that a tab or newline in a name cannot forge a column or a row.
 func printSignals(w io.Writer, sigs []signal.Signal) {
 	var c clock
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTIME\tKIND\tSOURCE\tSTATUS\tSEVERITY\tSERVICE\tNAME")
 	for _, s := range sigs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, c.ts(s.EventTime), s.Kind,
+		tprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, c.ts(s.EventTime), s.Kind,
 			s.Source, s.Status, s.Severity, dash(s.Service), s.Name)
 	}
 	tw.Flush()
 }
 
 // printSignal renders one signal for a terminal: what it is, when by each clock, and
-// the detail its kind carries.
+// the detail its kind carries. Text from the signal goes through tprintf.
 func printSignal(w io.Writer, s *signal.Signal) {
 	var c clock
-	fmt.Fprintf(w, "Signal %d: %s %s from %s\n", s.ID, s.Kind, s.Name, s.Source)
-	fmt.Fprintf(w, "  status:    %s (%s), severity %s\n", s.Status, dash(s.RawStatus),
+	tprintf(w, "Signal %d: %s %s from %s\n", s.ID, s.Kind, s.Name, s.Source)
+	tprintf(w, "  status:    %s (%s), severity %s\n", s.Status, dash(s.RawStatus),
 		s.Severity)
-	fmt.Fprintf(w, "  service:   %s\n", dash(s.Service))
-	fmt.Fprintf(w, "  started %s, event %s, received %s", c.ts(s.StartsAt), c.ts(s.EventTime),
+	tprintf(w, "  service:   %s\n", dash(s.Service))
+	tprintf(w, "  started %s, event %s, received %s", c.ts(s.StartsAt), c.ts(s.EventTime),
 		c.ts(s.ReceivedAt))
 	if !s.EndsAt.IsZero() {
-		fmt.Fprintf(w, ", ends %s", c.ts(s.EndsAt))
+		tprintf(w, ", ends %s", c.ts(s.EndsAt))
 	}
 	fmt.Fprintln(w)
 	if s.Summary != "" {
-		fmt.Fprintf(w, "  summary:   %s\n", s.Summary)
+		tprintf(w, "  summary:   %s\n", s.Summary)
 	}
 	if s.Kind == signal.KindAnomaly || s.Kind == signal.KindForecast {
-		fmt.Fprintf(w, "  value:     %g (score %.2f)", s.Value, s.Score)
+		tprintf(w, "  value:     %g (score %.2f)", s.Value, s.Score)
 		if s.Expected != nil {
-			fmt.Fprintf(w, ", expected %g to %g", s.Expected.Low, s.Expected.High)
+			tprintf(w, ", expected %g to %g", s.Expected.Low, s.Expected.High)
 		}
 		fmt.Fprintln(w)
 	}
 	if s.Change != nil {
-		fmt.Fprintf(w, "  change:    %s\n", changeText(s.Change))
+		tprintf(w, "  change:    %s\n", changeText(s.Change))
 	}
-	fmt.Fprintf(w, "  native id: %s, fingerprint %s\n", dash(s.NativeID), s.Fingerprint)
+	tprintf(w, "  native id: %s, fingerprint %s\n", dash(s.NativeID), s.Fingerprint)
 	printMap(w, "Labels", s.Labels)
 	printMap(w, "Annotations", s.Annotations)
 }
@@ -128,7 +140,8 @@ func changeText(ch *signal.Change) string {
 	return strings.Join(parts, ", ")
 }
 
-// printMap prints a map's entries sorted by key, under a heading, if there are any.
+// printMap prints a map's entries sorted by key, under a heading, if there are any. Keys
+// and values go through tprintf: a newline in either would forge another entry.
 func printMap(w io.Writer, heading string, m map[string]string) {
 	if len(m) == 0 {
 		return
@@ -140,7 +153,7 @@ func printMap(w io.Writer, heading string, m map[string]string) {
 	sort.Strings(keys)
 	fmt.Fprintf(w, "\n%s:\n", heading)
 	for _, k := range keys {
-		fmt.Fprintf(w, "  %s=%s\n", k, strings.ReplaceAll(m[k], "\n", "\\n"))
+		tprintf(w, "  %s=%s\n", k, m[k])
 	}
 }
 

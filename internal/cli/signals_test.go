@@ -110,3 +110,65 @@ func TestSignalsCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestSignalsShowWrongAnswer: a --server URL with a query in it sends the request to
+// another route. The answer, a list or another signal, used to decode into an empty
+// signal and print "Signal 0:   from" with exit status 0.
+func TestSignalsShowWrongAnswer(t *testing.T) {
+	url, alert := signalServer(t)
+	id := strconv.FormatInt(alert, 10)
+	tests := []struct {
+		name, server, id, want string
+	}{
+		{"list answer", url + "/api/v1/signals?", id,
+			"answer from " + url + "/api/v1/signals?/api/v1/signals/" + id +
+				" is not signal " + id + ": it has no id"},
+		{"other signal", url + "/api/v1/signals/" + id + "?", "999",
+			"is not signal 999: it has id " + id},
+		{"signal for list", url + "/api/v1/signals/" + id + "?", "",
+			"answer from " + url + "/api/v1/signals/" + id + "?/api/v1/signals? " +
+				"is not a list of signals"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"signals", "show", tt.id, "--server", tt.server}
+			if tt.id == "" {
+				args = []string{"signals", "list", "--server", tt.server}
+			}
+			out, err := runCLI(args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+			if out != "" {
+				t.Errorf("printed %q, want nothing", out)
+			}
+		})
+	}
+}
+
+// TestShowNegativeID: flag parsing read "-1" as the shorthand flag 1 and answered
+// "unknown shorthand flag: '1' in -1"; a negative id gets the same error as 0 does.
+func TestShowNegativeID(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"signals", "show", "-1"}, `signal id "-1": want a positive integer`},
+		{[]string{"signals", "show", "-12"}, `signal id "-12": want a positive integer`},
+		{[]string{"signals", "show", "--", "-1"}, `signal id "-1": want a positive integer`},
+		{[]string{"incidents", "show", "-1"}, `incident id "-1": want a positive integer`},
+		{[]string{"incidents", "show", "x"}, `incident id "x": want a positive integer`},
+		{[]string{"signals", "show", "1", "-x"}, "unknown shorthand flag: 'x' in -x"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			// The flag goes first, since after "--" it would be an argument.
+			args := append([]string{tt.args[0], tt.args[1], "--server", "http://127.0.0.1:1"},
+				tt.args[2:]...)
+			_, err := runCLI(args...)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
