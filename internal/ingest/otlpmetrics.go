@@ -16,20 +16,6 @@ import (
 // OTLPMetricsSource is the source name of the OTLP/HTTP metrics route.
 const OTLPMetricsSource = "otlp-metrics"
 
-// resourceLabels maps the resource attributes that identify where a metric comes from to
-// label names. Other resource attributes are left out: they describe the process (SDK
-// version, OS, command line) and would only multiply series.
-var resourceLabels = map[string]string{
-	"service.name":           "service",
-	"service.namespace":      "service_namespace",
-	"service.instance.id":    "instance",
-	"deployment.environment": "env",
-	"host.name":              "host",
-	"k8s.namespace.name":     "namespace",
-	"k8s.pod.name":           "pod",
-	"k8s.container.name":     "container",
-}
-
 // OTLPMetricsHandler serves OTLP/HTTP metrics (POST /v1/metrics) in protobuf or JSON,
 // optionally gzip-compressed. It answers 200 with an ExportMetricsServiceResponse in the
 // request's encoding once sink.AcceptSeries has returned; data points that were dropped
@@ -38,14 +24,19 @@ var resourceLabels = map[string]string{
 //
 // Every data point becomes one sample of a series named after the metric, with dots and
 // other characters Prometheus does not allow replaced by underscores. Labels are the data
-// point's attributes plus the resource attributes of resourceLabels (service.name becomes
-// service). Gauges and sums give their value; histograms and exponential histograms give
-// NAME_count, NAME_sum and, when the sender recorded them, NAME_min and NAME_max; summaries
-// give NAME_count, NAME_sum and NAME{quantile="q"}. Bucket counts are not passed on:
-// detection watches rates and sums, and buckets would multiply series tenfold. Points
-// flagged "no recorded value" are dropped like staleness markers; NaN, ±Inf, missing
-// times, times more than MaxFutureSkew ahead and bad label sets are dropped and counted as
-// in RemoteWriteHandler, and reported in partial_success (rejected_data_points and
+// point's attributes, named the same way, plus the resource attributes of resourceLabels
+// (service.name becomes service) whose label name no attribute of the point has: the point
+// is the more specific (pointLabels). Attributes whose names become the same label (k.x
+// and k_x) give one label, their values joined with ";" (mergeAttrs); an attribute named
+// __name__, or quantile on a summary, gives way to the series' own. Gauges and sums give
+// their value; histograms and exponential histograms give NAME_count, NAME_sum and, when
+// the sender recorded them, NAME_min and NAME_max; summaries give NAME_count, NAME_sum and
+// NAME{quantile="q"}. Bucket counts are not passed on: detection watches rates and sums,
+// and buckets would multiply series tenfold. Points flagged "no recorded value" are
+// dropped like staleness markers; NaN, ±Inf, missing times, times more than MaxFutureSkew
+// ahead and label sets that are still unusable (a value that is not UTF-8, more labels or
+// bytes than MaxSeriesLabels and MaxSeriesLabelBytes) are dropped and counted as in
+// RemoteWriteHandler, and reported in partial_success (rejected_data_points and
 // error_message) as the OTLP specification asks.
 //
 // Limits: errors are JSON bodies, not the google.rpc.Status the OTLP spec asks for.
@@ -146,7 +137,7 @@ func DecodeOTLPMetrics(body []byte, isJSON bool, now time.Time) ([]signal.Series
 	rms := req.Metrics().ResourceMetrics()
 	for i := range rms.Len() {
 		rm := rms.At(i)
-		c.resource = resourceLabelSet(rm.Resource().Attributes())
+		c.setResource(rm.Resource().Attributes())
 		sms := rm.ScopeMetrics()
 		for j := range sms.Len() {
 			ms := sms.At(j).Metrics()
@@ -158,21 +149,13 @@ func DecodeOTLPMetrics(body []byte, isJSON bool, now time.Time) ([]signal.Series
 	return c.series, c.drops, nil
 }
 
-func resourceLabelSet(attrs pcommon.Map) []signal.Label {
-	var ls []signal.Label
-	for k, v := range attrs.All() {
-		if name, ok := resourceLabels[k]; ok && v.AsString() != "" {
-			ls = append(ls, signal.Label{Name: name, Value: v.AsString()})
-		}
-	}
-	return ls
-}
-
 // otlpConverter accumulates the series of one request.
 type otlpConverter struct {
-	resource []signal.Label
+	resource []signal.Label // of the current ResourceMetrics, sorted by name
 	series   []signal.Series
 	drops    *drops
+	scratch  []attrLabel    // reused by setResource and pointLabels
+	base     []signal.Label // reused by pointLabels
 }
 
 // metric converts every data point of one metric.
@@ -197,24 +180,25 @@ func (c *otlpConverter) metric(m pmetric.Metric) {
 func (c *otlpConverter) numbers(name string, dps pmetric.NumberDataPointSlice) {
 	for i := range dps.Len() {
 		dp := dps.At(i)
+		base := c.pointLabels(dp.Attributes())
 		v := dp.DoubleValue()
 		if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
 			v = float64(dp.IntValue())
 		}
-		c.add(name, dp.Attributes(), dp.Timestamp(), dp.Flags(), v, nil)
+		c.add(name, base, dp.Timestamp(), dp.Flags(), v, nil)
 	}
 }
 
 func (c *otlpConverter) histograms(name string, dps pmetric.HistogramDataPointSlice) {
 	for i := range dps.Len() {
 		dp := dps.At(i)
-		c.aggregate(name, dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Count(),
-			dp.HasSum(), dp.Sum())
+		base := c.pointLabels(dp.Attributes())
+		c.aggregate(name, base, dp.Timestamp(), dp.Flags(), dp.Count(), dp.HasSum(), dp.Sum())
 		if dp.HasMin() {
-			c.add(name+"_min", dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Min(), nil)
+			c.add(name+"_min", base, dp.Timestamp(), dp.Flags(), dp.Min(), nil)
 		}
 		if dp.HasMax() {
-			c.add(name+"_max", dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Max(), nil)
+			c.add(name+"_max", base, dp.Timestamp(), dp.Flags(), dp.Max(), nil)
 		}
 	}
 }
@@ -223,13 +207,13 @@ func (c *otlpConverter) expHistograms(name string,
 	dps pmetric.ExponentialHistogramDataPointSlice) {
 	for i := range dps.Len() {
 		dp := dps.At(i)
-		c.aggregate(name, dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Count(),
-			dp.HasSum(), dp.Sum())
+		base := c.pointLabels(dp.Attributes())
+		c.aggregate(name, base, dp.Timestamp(), dp.Flags(), dp.Count(), dp.HasSum(), dp.Sum())
 		if dp.HasMin() {
-			c.add(name+"_min", dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Min(), nil)
+			c.add(name+"_min", base, dp.Timestamp(), dp.Flags(), dp.Min(), nil)
 		}
 		if dp.HasMax() {
-			c.add(name+"_max", dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Max(), nil)
+			c.add(name+"_max", base, dp.Timestamp(), dp.Flags(), dp.Max(), nil)
 		}
 	}
 }
@@ -237,28 +221,29 @@ func (c *otlpConverter) expHistograms(name string,
 func (c *otlpConverter) summaries(name string, dps pmetric.SummaryDataPointSlice) {
 	for i := range dps.Len() {
 		dp := dps.At(i)
-		c.aggregate(name, dp.Attributes(), dp.Timestamp(), dp.Flags(), dp.Count(), true,
-			dp.Sum())
+		base := c.pointLabels(dp.Attributes())
+		c.aggregate(name, base, dp.Timestamp(), dp.Flags(), dp.Count(), true, dp.Sum())
 		qs := dp.QuantileValues()
 		for j := range qs.Len() {
 			q := qs.At(j)
 			extra := []signal.Label{{Name: "quantile", Value: fmt.Sprint(q.Quantile())}}
-			c.add(name, dp.Attributes(), dp.Timestamp(), dp.Flags(), q.Value(), extra)
+			c.add(name, base, dp.Timestamp(), dp.Flags(), q.Value(), extra)
 		}
 	}
 }
 
 // aggregate adds the _count and _sum series of a histogram or summary point.
-func (c *otlpConverter) aggregate(name string, attrs pcommon.Map, ts pcommon.Timestamp,
+func (c *otlpConverter) aggregate(name string, base []signal.Label, ts pcommon.Timestamp,
 	flags pmetric.DataPointFlags, count uint64, hasSum bool, sum float64) {
-	c.add(name+"_count", attrs, ts, flags, float64(count), nil)
+	c.add(name+"_count", base, ts, flags, float64(count), nil)
 	if hasSum {
-		c.add(name+"_sum", attrs, ts, flags, sum, nil)
+		c.add(name+"_sum", base, ts, flags, sum, nil)
 	}
 }
 
-// add appends one sample as its own series, or counts why it was dropped.
-func (c *otlpConverter) add(name string, attrs pcommon.Map, ts pcommon.Timestamp,
+// add appends one sample as its own series, or counts why it was dropped. base is the
+// point's labels (pointLabels).
+func (c *otlpConverter) add(name string, base []signal.Label, ts pcommon.Timestamp,
 	flags pmetric.DataPointFlags, v float64, extra []signal.Label) {
 	if flags.NoRecordedValue() {
 		c.drops.add(dropStale, 1)
@@ -268,15 +253,7 @@ func (c *otlpConverter) add(name string, attrs pcommon.Map, ts pcommon.Timestamp
 		c.drops.add(dropNoTime, 1)
 		return
 	}
-	ls := make([]signal.Label, 0, 1+len(c.resource)+attrs.Len()+len(extra))
-	ls = append(ls, signal.Label{Name: "__name__", Value: name})
-	ls = append(ls, c.resource...)
-	for k, v := range attrs.All() {
-		if s := v.AsString(); s != "" {
-			ls = append(ls, signal.Label{Name: promName(k), Value: s})
-		}
-	}
-	ls = append(ls, extra...)
+	ls := seriesLabels(name, base, extra)
 	if bad := checkLabels(ls); bad != keep {
 		c.drops.add(bad, 1)
 		return

@@ -223,7 +223,8 @@ func TestPromName(t *testing.T) {
 }
 
 // FuzzOTLPMetricsDecode feeds arbitrary bytes as protobuf and JSON: the decoder must not
-// panic, and every series it returns must satisfy the ingest rules.
+// panic, every series it returns must satisfy the ingest rules, and the same bytes must
+// always give the same series, or one sender's series would change identity.
 func FuzzOTLPMetricsDecode(f *testing.F) {
 	if b, err := os.ReadFile("testdata/metrics/otlp_metrics.json"); err == nil {
 		f.Add(b, true)
@@ -236,11 +237,21 @@ func FuzzOTLPMetricsDecode(f *testing.F) {
 	}
 	f.Add([]byte(`{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"x",`+
 		`"gauge":{"dataPoints":[{"asDouble":"NaN","timeUnixNano":"1"}]}}]}]}]}`), true)
+	f.Add([]byte(`{"resourceMetrics":[{"resource":{"attributes":[{"key":"host.name",`+
+		`"value":{"stringValue":"n1"}}]},"scopeMetrics":[{"metrics":[{"name":"x","gauge":`+
+		`{"dataPoints":[{"asDouble":1,"timeUnixNano":"1","attributes":[{"key":"host",`+
+		`"value":{"stringValue":"h"}},{"key":"k.x","value":{"stringValue":"1"}},`+
+		`{"key":"k_x","value":{"stringValue":"2"}}]}]}}]}]}]}`), true)
 	f.Fuzz(func(t *testing.T, body []byte, isJSON bool) {
-		series, _, err := DecodeOTLPMetrics(body, isJSON, time.Now())
+		now := time.Now()
+		series, _, err := DecodeOTLPMetrics(body, isJSON, now)
 		if err != nil {
 			return
 		}
 		checkDecoded(t, series)
+		again, _, _ := DecodeOTLPMetrics(body, isJSON, now)
+		if !reflect.DeepEqual(series, again) {
+			t.Fatalf("decoded twice, got\n%v\nthen\n%v", series, again)
+		}
 	})
 }
