@@ -29,6 +29,9 @@ const recLead = 10.0
 // recur, which is what the record is for, are each other's runners-up: on NAB no onset
 // changed for any recLead from 5 to 50.
 //
+// Limits: a glitch of two samples in a row is its own runner-up, and caps every smaller
+// spike in its direction until it has decayed.
+//
 // Memory: 8 bytes. Work: O(1).
 type record struct{ hi, lo float32 }
 
