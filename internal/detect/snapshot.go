@@ -11,18 +11,18 @@ import (
 	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
 
-// The snapshot format, version 8, little-endian:
+// The snapshot format, version 9, little-endian:
 //
 //	magic "CDETSNAP", version u32, chunk count u32,
 //	then per chunk: series count u32, then per series: key length u32, the series key
 //	(see keyOf: the plain form, not the engine's packed one) and the fixed-size record
 //	that visitFields describes.
 //
-// Older versions are refused, and the server starts with fresh baselines: version 7
-// lacks the cusum sums and tail, version 6 the slow autocorrelation and the
-// effective-sample count, version 5 stored some detector fields wider than the detector
-// now keeps them, version 2 stored only label hashes, and older records lack the
-// spike-rate, recent-record and week-shape fields.
+// Older versions are refused, and the server starts with fresh baselines: version 8
+// lacks the spike records' runners-up, version 7 the cusum sums and tail, version 6 the
+// slow autocorrelation and the effective-sample count, version 5 stored some detector
+// fields wider than the detector now keeps them, version 2 stored only label hashes, and
+// older records lack the spike-rate, recent-record and week-shape fields.
 //
 // The hash is not stored: it is computed again from the key, so the index is free to
 // change it. Per-series settings (threshold, capacity) are not stored either: they are
@@ -30,7 +30,7 @@ import (
 // applies at once.
 const (
 	snapMagic   = "CDETSNAP"
-	snapVersion = 8
+	snapVersion = 9
 	maxKeyLen   = 1 << 20
 )
 
@@ -72,9 +72,8 @@ func (st *series) visitFields(v fieldVisitor) {
 	v.u32(&d.spikes)
 	v.u8(&d.spikeRun)
 	for _, r := range []*record{&d.recUp, &d.recDown} {
-		f := float32(*r)
-		v.f32(&f)
-		*r = record(f)
+		v.f32(&r.hi)
+		v.f32(&r.lo)
 	}
 	for _, t := range d.snapTails() {
 		v.f32(&t.q)
