@@ -278,6 +278,7 @@ func trim(s string, n int) string {
 // caller holds the shard lock.
 func (e *Engine) apply(c *emitCtx, st *series, pts []signal.Point,
 	out []signal.Signal) []signal.Signal {
+	prefetchRecord(st)
 	st.seen = e.clock()
 	if st.threshold == 0 {
 		e.resolveSettings(c.sh, st, c.seriesLabels(), c.metricName())

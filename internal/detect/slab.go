@@ -75,7 +75,18 @@ func (s *slab) prefetch(i uint32) {
 	}
 	c := (*d)[i/slabChunk]
 	prefetch.Line(uintptr(unsafe.Pointer(&c.tags[i%slabChunk])))
-	prefetch.Line(uintptr(unsafe.Pointer(&c.recs[i%slabChunk])))
+	prefetchRecord(&c.recs[i%slabChunk])
+}
+
+// recLines is how many cache lines a record can span: its bytes, and one more for a
+// record that does not start on a line.
+const recLines = int(recBytes+63)/64 + 1
+
+// prefetchRecord starts loading every line of st. A step reads most of the record's
+// lines, in an order the hardware prefetcher does not follow, so each line's miss used
+// to come after the one before.
+func prefetchRecord(st *series) {
+	prefetch.Lines(uintptr(unsafe.Pointer(st))&^63, recLines)
 }
 
 // holds reports whether record i holds a series of shard sh of generation gen.
