@@ -45,9 +45,12 @@ type App struct {
 	signals   *signalSink
 	outbox    *outbox // derived signals the store has not taken yet
 	snapshots map[string]snapshotter
-	routes    []api.Route
-	runners   []func(ctx context.Context) error
-	ready     atomic.Bool
+	// pullers keep where each pull section got to; they are saved before the stages
+	// (saveAll), so that a restart asks again for what the detectors' state lacks.
+	pullers []*pull.Puller
+	routes  []api.Route
+	runners []func(ctx context.Context) error
+	ready   atomic.Bool
 }
 
 // New builds the whole pipeline from cfg and binds the listener, so Addr is known before
@@ -172,6 +175,8 @@ func (a *App) buildStages(st *store.Store, graph *topology.Graph) error {
 	series := &seriesSink{det: a.detect, sink: a.signals, outbox: a.outbox}
 	for _, pc := range a.cfg.Pull {
 		p := pull.New(pc, series, a.log, a.reg)
+		a.restore(p.SnapshotName(), p)
+		a.pullers = append(a.pullers, p)
 		a.runners = append(a.runners, p.Run)
 	}
 	return a.addKube()

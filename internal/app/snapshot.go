@@ -87,8 +87,15 @@ func (a *App) save(name string, s snapshotter) error {
 	return nil
 }
 
-// saveAll snapshots every stateful stage, logging failures.
+// saveAll snapshots every stateful stage, logging failures. The pull positions go
+// first: a poll between the two saves then reaches the restored detectors twice (the
+// second copy is skipped as a duplicate) rather than not at all.
 func (a *App) saveAll() {
+	for _, p := range a.pullers {
+		if err := a.save(p.SnapshotName(), p); err != nil {
+			a.log.Warn("saving snapshot failed", "err", err)
+		}
+	}
 	for name, s := range a.snapshots {
 		if err := a.save(name, s); err != nil {
 			a.log.Warn("saving snapshot failed", "err", err)

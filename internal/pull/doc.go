@@ -3,7 +3,8 @@
 // interval and hands the samples to the same ingest.SeriesSink as the push routes.
 //
 // A Puller queries /api/v1/query for each selector at each tick. After a gap (a failed
-// query, a restart of CEREBRO, a slow sink) it asks /api/v1/query_range for the missed
-// span, up to MaxCatchUp, so that detection sees the samples it missed in order. Run
-// blocks on one goroutine and queries the selectors one after another.
+// query, a slow sink, or a restart of CEREBRO, whose positions the Puller's snapshot
+// keeps) it asks /api/v1/query_range for the missed span, up to MaxCatchUp, so that
+// detection sees the samples it missed in order. Run blocks on one goroutine and queries
+// the selectors one after another.
 package pull

@@ -7,6 +7,7 @@ type metrics struct {
 	queries *prometheus.CounterVec
 	samples prometheus.Counter
 	dropped prometheus.Counter
+	ranges  prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -23,9 +24,13 @@ func newMetrics() *metrics {
 			Name: "cerebro_pull_dropped_samples_total",
 			Help: "Pulled samples dropped for being NaN or infinite.",
 		}),
+		ranges: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cerebro_pull_catch_up_queries_total",
+			Help: "Range queries that filled a gap after missed intervals or a restart.",
+		}),
 	}
 }
 
 func (m *metrics) register(reg prometheus.Registerer) {
-	reg.MustRegister(m.queries, m.samples, m.dropped)
+	reg.MustRegister(m.queries, m.samples, m.dropped, m.ranges)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/api"
@@ -75,6 +76,8 @@ type Puller struct {
 	sink ingest.SeriesSink
 	log  *slog.Logger
 	m    *metrics
+	// mu guards last, which Snapshot reads while Run polls.
+	mu sync.Mutex
 	// last is, per selector, the evaluation time of its last query that reached the sink.
 	last map[string]time.Time
 	// now is the clock; tests replace it.
@@ -149,12 +152,16 @@ func (p *Puller) pollOne(ctx context.Context, client v1.API, sel string, now tim
 		val model.Value
 		err error
 	)
+	p.mu.Lock()
 	last, seen := p.last[sel]
+	p.mu.Unlock()
 	if seen && now.Sub(last) > p.cfg.Interval*3/2 {
 		start := last.Add(p.cfg.Interval)
 		if start.Before(now.Add(-p.cfg.MaxCatchUp)) {
 			start = now.Add(-p.cfg.MaxCatchUp)
 		}
+		p.m.ranges.Inc()
+		p.log.Info("pull catching up", "selector", sel, "from", start, "to", now)
 		val, _, _, err = client.QueryRange(ctx, sel,
 			v1.Range{Start: start, End: now, Step: p.cfg.Interval})
 	} else {
@@ -170,7 +177,9 @@ func (p *Puller) pollOne(ctx context.Context, client v1.API, sel string, now tim
 			return fmt.Errorf("accepting samples of %q: %w", sel, err)
 		}
 	}
+	p.mu.Lock()
 	p.last[sel] = now
+	p.mu.Unlock()
 	return nil
 }
 
