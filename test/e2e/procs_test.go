@@ -218,3 +218,24 @@ func buildCerebro(t *testing.T, dir string) string {
 	}
 	return bin
 }
+
+// stop ends one process on purpose (SIGTERM, then SIGKILL after 10s) and forgets it, so
+// that check does not report it as died.
+func (ps *procs) stop(t *testing.T, p *proc) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		t.Errorf("%s did not stop within 10s of SIGTERM; killed", p.name)
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	for i, q := range ps.list {
+		if q == p {
+			ps.list = append(ps.list[:i], ps.list[i+1:]...)
+			break
+		}
+	}
+	t.Logf("stopped %s: %v", p.name, p.err)
+}
