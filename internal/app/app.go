@@ -165,7 +165,7 @@ func (a *App) buildStages(st *store.Store, graph *topology.Graph) error {
 	}
 
 	topic := bus.NewTopic()
-	a.signals = &signalSink{st: st, topic: topic, miner: a.miner}
+	a.signals = &signalSink{st: st, topic: topic, miner: a.miner, detect: a.detect}
 	a.diagnose = diagnose.New(st, graph, a.log, a.reg)
 	a.correlate = correlate.New(st, graph, correlate.Config{
 		Window: a.cfg.Correlate.Window.Std(), Hops: a.cfg.Correlate.Hops,

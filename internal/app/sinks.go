@@ -12,11 +12,13 @@ import (
 )
 
 // signalSink appends signals to the log and wakes correlate. Change signals are also
-// told to the log miner, which watches for error templates right after a deploy.
+// told to the log miner, which watches for error templates right after a deploy, and to
+// detection, which names the change a leak began after.
 type signalSink struct {
-	st    *store.Store
-	topic *bus.Topic
-	miner *logs.Miner
+	st     *store.Store
+	topic  *bus.Topic
+	miner  *logs.Miner
+	detect *detect.Engine
 }
 
 // Accept makes signals durable; it returns only after the commit.
@@ -28,8 +30,14 @@ func (s *signalSink) Accept(ctx context.Context, sigs []signal.Signal) error {
 		return err
 	}
 	for i := range sigs {
-		if sigs[i].Kind == signal.KindChange && s.miner != nil {
+		if sigs[i].Kind != signal.KindChange {
+			continue
+		}
+		if s.miner != nil {
 			s.miner.NoteChange(sigs[i].Service, sigs[i].EventTime)
+		}
+		if s.detect != nil {
+			s.detect.NoteChange(sigs[i])
 		}
 	}
 	s.topic.Notify()

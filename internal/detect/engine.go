@@ -36,6 +36,8 @@ type Engine struct {
 	shards    [numShards]shard
 	recs      *slab            // every series' record, off the heap
 	names     *nameDict        // the label names of packed keys
+	loads     *loadBook        // each owner's load, for leak detection (leakctx.go)
+	changes   changeBook       // each service's last change, named in leaks
 	held      atomic.Int64     // series held over all shards, against MaxSeries
 	lastDrop  atomic.Int64     // Unix ns of the last "series dropped" log line
 	lastLong  atomic.Int64     // Unix ns of the last "labels too long" log line
@@ -90,6 +92,8 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Engine, erro
 		log:       log.With("component", "detect"),
 		threshold: Threshold(cfg.Sensitivity),
 		hash:      signal.HashLabels,
+		loads:     newLoadBook(),
+		changes:   changeBook{last: map[string]change{}},
 	}
 	e.start = time.Now()
 	e.m = newMetrics(e.scored, func() float64 { return float64(e.OffHeapBytes()) })
@@ -441,7 +445,10 @@ func (e *Engine) resolveSettings(sh *shard, st *series, ls []signal.Label, name 
 			break
 		}
 	}
-	if (st.leakable || st.hasLimit) && !st.counter && !st.trended {
+	// Gauges that can leak or run out get trends; so do request counters, whose rate's
+	// trend is their owner's load, against which leak detection judges memory growth.
+	load := st.counter && isLoadName(name)
+	if ((st.leakable || st.hasLimit) && !st.counter || load) && !st.trended {
 		sh.trends[st.idx] = &trends{}
 		st.trended = true
 	}

@@ -374,6 +374,43 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRestoreVersion9 checks that a snapshot of the version before the trends' lagged
+// differences restores every series, its trends' lag read as a random walk's, and that
+// anomaly detection goes on as if the engine had not restarted.
+func TestRestoreVersion9(t *testing.T) {
+	a := newEngine(t, Config{})
+	rng := rand.New(rand.NewPCG(5, 6))
+	ls := labelsOf("process_resident_memory_bytes", "pod", "p1")
+	feed(a, ls, labStart, 5*time.Second, 200, func(int) float64 { return 50 + rng.NormFloat64() })
+	var buf bytes.Buffer
+	if err := a.snapshot(&buf, snapNoLag); err != nil {
+		t.Fatal(err)
+	}
+	b := newEngine(t, Config{})
+	if err := b.Restore(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatalf("restoring version 9: %v", err)
+	}
+	if b.Len() != 1 {
+		t.Fatalf("restored %d series, want 1", b.Len())
+	}
+	h := b.hash(ls)
+	sh := &b.shards[h%numShards]
+	tr := sh.trends[sh.find(h, ls).idx]
+	if tr == nil || tr.fcTrend.c == 0 && tr.leakTrend.c == 0 {
+		t.Fatalf("trends not restored: %+v", tr)
+	}
+	if lt := tr.leakTrend; lt.lastD != 0 || lt.mdd1 != lt.md*lt.md {
+		t.Errorf("lag not started as a random walk's: lastD %v, mdd1 %v, md² %v",
+			lt.lastD, lt.mdd1, lt.md*lt.md)
+	}
+	next := labStart.Add(200 * 5 * time.Second)
+	sa := feed(a, ls, next, 5*time.Second, 40, func(int) float64 { return 80 })
+	sb := feed(b, ls, next, 5*time.Second, 40, func(int) float64 { return 80 })
+	if len(sa) == 0 || len(sa) != len(sb) || sa[0].Summary != sb[0].Summary {
+		t.Fatalf("restored engine diverges: %v vs %v", summaries(sa), summaries(sb))
+	}
+}
+
 // TestRestoreRejects checks that broken snapshots fail cleanly.
 func TestRestoreRejects(t *testing.T) {
 	tests := []struct {
@@ -382,7 +419,7 @@ func TestRestoreRejects(t *testing.T) {
 	}{
 		{"empty", nil},
 		{"bad magic", []byte("NOTASNAPSHOT....")},
-		{"bad version", append([]byte(snapMagic), 9, 0, 0, 0, 1, 0, 0, 0)},
+		{"bad version", append([]byte(snapMagic), 8, 0, 0, 0, 1, 0, 0, 0)},
 		{"truncated", append([]byte(snapMagic), 1, 0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0, 1, 2)},
 	}
 	for _, tt := range tests {

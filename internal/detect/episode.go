@@ -60,6 +60,16 @@ func (c *emitCtx) seriesKey() string {
 	return c.key
 }
 
+// owner returns the series' owner (ownerOf), from its labels on first use only: a call
+// by reference brings no labels, and rebuilding them on every sample would cost more
+// than the sample.
+func (c *emitCtx) owner() string {
+	if !c.tr.ownerSet {
+		c.tr.owner, c.tr.ownerSet = ownerOf(c.seriesLabels()), true
+	}
+	return c.tr.owner
+}
+
 // dropTrends forgets the trends of st, which has turned out to be a counter.
 func (c *emitCtx) dropTrends(st *series) {
 	if st.trended {
@@ -176,10 +186,18 @@ func explain(key string, st *series, t int64, v float64, r Result, status signal
 		what = "rate"
 	}
 	since := time.UnixMilli(st.anomaly.since).UTC().Format(time.RFC3339)
-	if status == signal.StatusResolved {
+	if status == signal.StatusResolved && math.Abs(r.Z) <= 3 {
 		return fmt.Sprintf("%s back to normal: %s %s within the expected range %s "+
 			"(anomalous since %s)", key, what, num(v),
 			rangeText(r.Expected, r.Spread), since)
+	}
+	if status == signal.StatusResolved {
+		// The score fell while the value stayed out: the series has kept the new
+		// behaviour long enough for its tails to learn it (a ramp, a wider spread).
+		return fmt.Sprintf("%s no longer anomalous: %s %s is still outside the expected "+
+			"range %s, but the series has kept it long enough to make it its normal "+
+			"(score %.2f; anomalous since %s)", key, what, num(v),
+			rangeText(r.Expected, r.Spread), r.Score, since)
 	}
 	dir := "above"
 	if r.Z < 0 {
@@ -205,7 +223,9 @@ func trendFit(r *trend, window time.Duration, frac float64, t int64) (
 	return r.fit(t)
 }
 
-// stepLeak names steady growth of a memory series a leak.
+// stepLeak names steady growth of a memory series a leak, unless its owner's load grew
+// at least as fast: memory that follows the traffic (caches, pools, buffers) is not
+// leaking, and says so again once the traffic stops growing and the memory does not.
 func (st *series) stepLeak(c *emitCtx, t int64, out []signal.Signal) []signal.Signal {
 	if !st.leakable {
 		return out
@@ -215,21 +235,64 @@ func (st *series) stepLeak(c *emitCtx, t int64, out []signal.Signal) []signal.Si
 		return out
 	}
 	growth := slope * c.e.cfg.TrendWindow.Seconds()
-	leaking := slope > 0 && slope > leakT*se && r2 >= leakR2 &&
-		growth >= leakGrowth*math.Abs(now)
+	steady := slope > leakT*se || c.tr.leakTrend.driftT() > leakT
+	leaking := slope > 0 && steady && r2 >= leakR2 && growth >= leakGrowth*math.Abs(now)
 	ep := &c.tr.leak
 	if !ep.firing {
 		if !leaking {
 			return out
 		}
+		load, known := c.ownerLoad(t)
+		if known && load.significant && load.frac >= growth/math.Abs(now) {
+			c.e.m.leaksHeld.Inc()
+			return out
+		}
 		*ep = episode{firing: true, since: t}
-		return append(out, c.leakSignal(st, t, slope, now, r2, signal.StatusFiring))
+		s := c.leakSignal(st, t, slope, now, r2, signal.StatusFiring)
+		c.leakContext(&s, load, known)
+		return append(out, s)
 	}
 	if ep.calmFor(t, slope > trendQuiet*se, c.e.cfg.ResolveAfter) {
 		ep.firing = false
 		out = append(out, c.leakSignal(st, t, slope, now, r2, signal.StatusResolved))
 	}
 	return out
+}
+
+// ownerLoad is the load growth of the series' owner over the trend window.
+type ownerLoad struct {
+	frac        float64 // growth over the window, as a fraction of the load
+	significant bool    // beyond two standard errors of the summed slope
+}
+
+// ownerLoad returns the series' owner's load growth, if it has load series.
+func (c *emitCtx) ownerLoad(t int64) (ownerLoad, bool) {
+	owner := c.owner()
+	if owner == "" {
+		return ownerLoad{}, false
+	}
+	frac, sig, ok := c.e.loads.growth(owner, t, c.e.cfg.TrendWindow)
+	return ownerLoad{frac: frac, significant: sig}, ok
+}
+
+// leakContext adds to a firing leak signal what tells it from growth that follows
+// traffic, and the change its service had shortly before, if any: the likely cause.
+func (c *emitCtx) leakContext(s *signal.Signal, load ownerLoad, known bool) {
+	svc := serviceOf(c.owner())
+	s.Annotations = map[string]string{}
+	if known {
+		s.Annotations["load_growth"] = fmt.Sprintf("%.3f", load.frac)
+		s.Summary += fmt.Sprintf("; the load of %s changed by %+.1f%% over the same %s",
+			svc, 100*load.frac, c.e.cfg.TrendWindow)
+	}
+	ch, ok := c.e.changeBefore(svc, c.tr.leak.since)
+	if !ok {
+		return
+	}
+	s.Annotations["after_change"] = ch.what
+	s.Annotations["change_at"] = ch.at.UTC().Format(time.RFC3339)
+	s.Summary += fmt.Sprintf("; first seen %s after %s",
+		time.UnixMilli(c.tr.leak.since).Sub(ch.at).Round(time.Second), ch.what)
 }
 
 func (c *emitCtx) leakSignal(st *series, t int64, slope, now, r2 float64,

@@ -11,6 +11,9 @@ type metrics struct {
 	dropped prometheus.Counter
 	evicted prometheus.Counter
 	signals *prometheus.CounterVec
+	// leaksHeld counts samples at which a memory series grew like a leak but its
+	// owner's load grew at least as fast (leakctx.go).
+	leaksHeld prometheus.Counter
 }
 
 // newMetrics builds the metrics; scored reads the per-shard sample counts, which are
@@ -49,12 +52,17 @@ func newMetrics(scored, offHeap func() float64) *metrics {
 			Name: "cerebro_detect_signals_total",
 			Help: "Signals raised, by kind and status.",
 		}, []string{"kind", "status"}),
+		leaksHeld: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cerebro_detect_leaks_following_load_total",
+			Help: "Samples at which memory grew like a leak, held back because its " +
+				"service's load grew at least as fast.",
+		}),
 	}
 }
 
 func (m *metrics) register(reg prometheus.Registerer) error {
 	for _, c := range []prometheus.Collector{m.samples, m.offHeap, m.skipped, m.series,
-		m.dropped, m.evicted, m.signals} {
+		m.dropped, m.evicted, m.signals, m.leaksHeld} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

@@ -46,10 +46,17 @@ type series struct {
 // trends is the state of leak detection and forecasts. Most series need neither, so it
 // is allocated apart, which keeps the common series small.
 type trends struct {
-	leakTrend trend // over TrendWindow
+	leakTrend trend // over TrendWindow; of the rate, for a request counter (its load)
 	fcTrend   trend // over ForecastWindow
 	leak      episode
 	forecast  episode
+	// owner is the series' service and instance (ownerOf), found on first use; not
+	// snapshotted, it is the labels' to say.
+	owner string
+	// ownerSet tells an owner of "" (no service label) from one not looked up yet.
+	ownerSet bool
+	// published is the sample time of a load series' last fit in the engine's load book.
+	published int64
 }
 
 // episode is the hysteresis state of one kind of signal of one series.
@@ -133,7 +140,9 @@ func (st *series) observe(c *emitCtx, p signal.Point, out []signal.Signal,
 	}
 	stats.scored++
 	out = st.stepAnomaly(c, p.T, x, res, out)
-	if tr := c.tr; tr != nil && !st.counter {
+	if tr := c.tr; tr != nil && st.counter {
+		st.stepLoad(c, p.T, x)
+	} else if tr != nil {
 		if st.warm(p.T, c.e.cfg.TrendWindow) {
 			tr.leakTrend.update(p.T, x, c.e.cfg.TrendWindow.Seconds())
 		}
@@ -182,4 +191,24 @@ func (st *series) value(c *emitCtx, p signal.Point) (float64, bool) {
 		st.mono = notMonotone
 	}
 	return p.V, true
+}
+
+// stepLoad follows the rate of a request counter over TrendWindow and publishes its fit
+// as part of its owner's load, at most every loadEvery of the window: the load book is
+// engine-wide, behind one lock, and a sample every second from many counters would
+// queue on it for no better answer.
+func (st *series) stepLoad(c *emitCtx, t int64, rate float64) {
+	w := c.e.cfg.TrendWindow
+	c.tr.leakTrend.update(t, rate, w.Seconds())
+	if t-c.tr.published < w.Milliseconds()/loadEvery {
+		return
+	}
+	c.tr.published = t
+	slope, se, now, _, ok := c.tr.leakTrend.fit(t)
+	owner := c.owner()
+	if !ok || owner == "" {
+		return
+	}
+	c.e.loads.put(owner, st.idx, loadPart{slope: slope, se: se, level: now, at: t},
+		loadFresh*w.Milliseconds())
 }

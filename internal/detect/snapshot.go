@@ -11,14 +11,16 @@ import (
 	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
 
-// The snapshot format, version 9, little-endian:
+// The snapshot format, version 10, little-endian:
 //
 //	magic "CDETSNAP", version u32, chunk count u32,
 //	then per chunk: series count u32, then per series: key length u32, the series key
 //	(see keyOf: the plain form, not the engine's packed one) and the fixed-size record
 //	that visitFields describes.
 //
-// Older versions are refused, and the server starts with fresh baselines: version 8
+// Version 9 is read as well: it lacks only the trends' lagged differences (lastD, mdd1),
+// which start as if the series wandered (see restoreLag). Older versions are refused, and
+// the server starts with fresh baselines: version 8
 // lacks the spike records' runners-up, version 7 the cusum sums and tail, version 6 the
 // slow autocorrelation and the effective-sample count, version 5 stored some detector
 // fields wider than the detector now keeps them, version 2 stored only label hashes, and
@@ -30,7 +32,8 @@ import (
 // applies at once.
 const (
 	snapMagic   = "CDETSNAP"
-	snapVersion = 9
+	snapVersion = 10
+	snapNoLag   = 9 // the last version without the trends' lagged differences
 	maxKeyLen   = 1 << 20
 )
 
@@ -123,7 +126,7 @@ func (st *series) visitFields(v fieldVisitor) {
 // visitTrends visits the trends of a series, which follow its other fields. They are
 // optional: a flag, then their fields (zeros when absent), so that every record keeps one
 // size. *tp is nil for a series without trends.
-func visitTrends(v fieldVisitor, tp **trends) {
+func visitTrends(v fieldVisitor, tp **trends, version uint32) {
 	has := *tp != nil
 	v.flag(&has)
 	ts := *tp
@@ -135,6 +138,12 @@ func visitTrends(v fieldVisitor, tp **trends) {
 		for _, f := range []*float64{&r.last, &r.c, &r.w2, &r.mt, &r.mv, &r.ctt, &r.ctv,
 			&r.cvv, &r.lastV, &r.md, &r.mdd} {
 			v.f64(f)
+		}
+		if version > snapNoLag {
+			v.f64(&r.lastD)
+			v.f64(&r.mdd1)
+		} else {
+			r.restoreLag()
 		}
 	}
 	visitEpisode(v, &ts.leak)
@@ -208,27 +217,36 @@ func (s *sizer) u16(*uint16)  { s.n += 2 }
 func (s *sizer) u8(*uint8)    { s.n++ }
 func (s *sizer) flag(*bool)   { s.n++ }
 
-// recordSize is the size of one series record, without its hash.
-var recordSize = func() int {
+// recordSize is the size of one series record, without its hash, in the current
+// version.
+var recordSize = recordSizeOf(snapVersion)
+
+// recordSizeOf is the size of one series record in a version that Restore reads.
+func recordSizeOf(version uint32) int {
 	var s sizer
 	var tr *trends
 	(&series{}).visitFields(&s)
-	visitTrends(&s, &tr)
+	visitTrends(&s, &tr, version)
 	return s.n
-}()
+}
 
 // Snapshot writes every series' state to w. Each shard is locked only while it is
 // encoded, so detection goes on meanwhile; the snapshot is consistent per series, not
 // across series.
 func (e *Engine) Snapshot(w io.Writer) error {
+	return e.snapshot(w, snapVersion)
+}
+
+// snapshot writes a snapshot in a version Restore reads; tests write the older one.
+func (e *Engine) snapshot(w io.Writer, version uint32) error {
 	bw := bufio.NewWriter(w)
-	head := binary.LittleEndian.AppendUint32([]byte(snapMagic), snapVersion)
+	head := binary.LittleEndian.AppendUint32([]byte(snapMagic), version)
 	head = binary.LittleEndian.AppendUint32(head, numShards)
 	if _, err := bw.Write(head); err != nil {
 		return fmt.Errorf("writing detect snapshot: %w", err)
 	}
 	for i := range e.shards {
-		if _, err := bw.Write(e.encodeShard(&e.shards[i])); err != nil {
+		if _, err := bw.Write(e.encodeShard(&e.shards[i], version)); err != nil {
 			return fmt.Errorf("writing detect snapshot: %w", err)
 		}
 	}
@@ -238,10 +256,10 @@ func (e *Engine) Snapshot(w io.Writer) error {
 	return nil
 }
 
-func (e *Engine) encodeShard(sh *shard) []byte {
+func (e *Engine) encodeShard(sh *shard, version uint32) []byte {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	enc := &encoder{b: make([]byte, 0, 4+sh.series.n*(4+64+recordSize))}
+	enc := &encoder{b: make([]byte, 0, 4+sh.series.n*(4+64+recordSizeOf(version)))}
 	enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(sh.series.n))
 	sh.series.each(func(_ uint64, st *series) {
 		ls, _ := e.names.unpack(*sh.recs.key(st.idx))
@@ -253,7 +271,7 @@ func (e *Engine) encodeShard(sh *shard) []byte {
 		if st.trended {
 			tr = sh.trends[st.idx]
 		}
-		visitTrends(enc, &tr)
+		visitTrends(enc, &tr, version)
 	})
 	return enc.b
 }
@@ -271,13 +289,13 @@ func (e *Engine) Restore(r io.Reader) error {
 		return fmt.Errorf("reading detect snapshot: %w: bad magic", errSnapshot)
 	}
 	v := binary.LittleEndian.Uint32(head[8:])
-	if v != snapVersion {
+	if v != snapVersion && v != snapNoLag {
 		return fmt.Errorf("reading detect snapshot: %w: version %d", errSnapshot, v)
 	}
 	chunks := binary.LittleEndian.Uint32(head[12:])
 	var skip restoreSkips
 	for c := uint32(0); c < chunks; c++ {
-		if err := e.restoreChunk(br, &skip); err != nil {
+		if err := e.restoreChunk(br, &skip, v); err != nil {
 			return fmt.Errorf("reading detect snapshot chunk %d: %w", c, err)
 		}
 	}
@@ -305,13 +323,13 @@ func (s restoreSkips) err() error {
 // restoreChunk restores one shard's series, counting those it skips. A record with an
 // impossible value is skipped alone: records have a fixed size, so the ones after it
 // still read, and one bad series does not cost every shard after it its baselines.
-func (e *Engine) restoreChunk(br *bufio.Reader, skip *restoreSkips) error {
+func (e *Engine) restoreChunk(br *bufio.Reader, skip *restoreSkips, version uint32) error {
 	var nb [8]byte
 	if _, err := io.ReadFull(br, nb[:4]); err != nil {
 		return err
 	}
 	n := binary.LittleEndian.Uint32(nb[:4])
-	rec := make([]byte, recordSize)
+	rec := make([]byte, recordSizeOf(version))
 	for i := uint32(0); i < n; i++ {
 		h, ls, err := e.readIdentity(br, nb[:])
 		if err != nil {
@@ -324,7 +342,7 @@ func (e *Engine) restoreChunk(br *bufio.Reader, skip *restoreSkips) error {
 		var tr *trends
 		dec := &decoder{b: rec}
 		st.visitFields(dec)
-		visitTrends(dec, &tr)
+		visitTrends(dec, &tr, version)
 		if dec.bad {
 			skip.bad++
 			continue
