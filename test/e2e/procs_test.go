@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -152,15 +153,34 @@ func tail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// freeAddr returns a loopback address with a port free right now.
+// handedOut are the addresses freeAddr has returned in this test binary.
+var (
+	handedOutMu sync.Mutex
+	handedOut   = map[string]bool{}
+)
+
+// freeAddr returns a loopback address with a port free right now and never returned
+// before: the kernel hands a just-closed port out again, and two peers were given the
+// same one (CEREBRO and Alertmanager both bound 38741, and the second failed to start).
+// A process outside the test can still take the port before the peer binds it.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
+	handedOutMu.Lock()
+	defer handedOutMu.Unlock()
+	for range 100 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("finding a free port: %v", err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if !handedOut[addr] {
+			handedOut[addr] = true
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("finding a free port: the kernel offered only ports already handed out")
+	return ""
 }
 
 // poll calls cond every interval until it reports done, the deadline passes, or a process
