@@ -115,6 +115,7 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(func() error { return a.prune(ctx) })
 	g.Go(func() error { return a.snapshotLoop(ctx) })
 	g.Go(func() error { return a.flushLoop(ctx) })
+	g.Go(func() error { return a.staleLoop(ctx) })
 	for _, r := range a.runners {
 		g.Go(func() error { return r(ctx) })
 	}

@@ -48,7 +48,8 @@ type Config struct {
 	// Default 1m; negative turns it off.
 	MinHistory time.Duration `yaml:"min_history"`
 	// StaleAfter is how long a series may send nothing, by the engine's wall clock, before
-	// its state may be evicted to make room. Not by sample time: senders set it, and one
+	// its firing episodes are resolved (ResolveStale) and its state may be evicted to make
+	// room. Not by sample time: senders set it, and one
 	// batch stamped ahead made every other series of its shards look stale. Default 15m.
 	StaleAfter time.Duration `yaml:"stale_after"`
 	// IncludeBuckets also watches histogram _bucket series. Off by default: they are many
