@@ -23,7 +23,13 @@ const OTLPMetricsSource = "otlp-metrics"
 // content types 415, oversized bodies 413.
 //
 // Every data point becomes one sample of a series named after the metric, with dots and
-// other characters Prometheus does not allow replaced by underscores. Labels are the data
+// other characters Prometheus does not allow replaced by underscores, and _total added
+// to a cumulative monotonic sum that lacks it, as Prometheus's OTLP translation does:
+// detection knows counters by that suffix and watches their rates; without it a request
+// counter was watched as an ever-rising gauge. A delta sum keeps its name and is watched
+// as a gauge of each interval's increment. Limits: a delta histogram's NAME_count and
+// NAME_sum are read as cumulative counters, which they are not; send histograms with
+// cumulative temporality (the collector's deltatocumulative processor). Labels are the data
 // point's attributes, named the same way, plus the resource attributes of resourceLabels
 // (service.name becomes service) whose label name no attribute of the point has: the point
 // is the more specific (pointLabels). Attributes whose names become the same label (k.x
@@ -165,7 +171,12 @@ func (c *otlpConverter) metric(m pmetric.Metric) {
 	case pmetric.MetricTypeGauge:
 		c.numbers(name, m.Gauge().DataPoints())
 	case pmetric.MetricTypeSum:
-		c.numbers(name, m.Sum().DataPoints())
+		s := m.Sum()
+		if s.IsMonotonic() && s.AggregationTemporality() ==
+			pmetric.AggregationTemporalityCumulative && !strings.HasSuffix(name, "_total") {
+			name += "_total"
+		}
+		c.numbers(name, s.DataPoints())
 	case pmetric.MetricTypeHistogram:
 		c.histograms(name, m.Histogram().DataPoints())
 	case pmetric.MetricTypeExponentialHistogram:

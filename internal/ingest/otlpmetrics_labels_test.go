@@ -163,3 +163,41 @@ func TestOTLPMetricsQuantileAttribute(t *testing.T) {
 		t.Errorf("got %v (%d dropped)\nwant %v", got, d.invalid, want)
 	}
 }
+
+// TestOTLPSumNames checks that a cumulative monotonic sum gets the _total that tells
+// detection it is a counter, and that other sums keep their names.
+func TestOTLPSumNames(t *testing.T) {
+	cases := []struct {
+		name      string
+		monotonic bool
+		temporal  pmetric.AggregationTemporality
+		want      string
+	}{
+		{"http.server.requests", true, pmetric.AggregationTemporalityCumulative,
+			"http_server_requests_total"},
+		{"jobs_total", true, pmetric.AggregationTemporalityCumulative, "jobs_total"},
+		{"queue.size", false, pmetric.AggregationTemporalityCumulative, "queue_size"},
+		{"bytes.sent", true, pmetric.AggregationTemporalityDelta, "bytes_sent"},
+	}
+	for _, tc := range cases {
+		md := pmetric.NewMetrics()
+		m := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().
+			AppendEmpty()
+		m.SetName(tc.name)
+		sum := m.SetEmptySum()
+		sum.SetIsMonotonic(tc.monotonic)
+		sum.SetAggregationTemporality(tc.temporal)
+		dp := sum.DataPoints().AppendEmpty()
+		dp.SetIntValue(5)
+		dp.SetTimestamp(1_700_000_000_000_000_000)
+		series, _, err := DecodeOTLPMetrics(encodeOTLP(t, md, false), false,
+			time.Unix(1_700_000_000, 0))
+		if err != nil || len(series) != 1 {
+			t.Fatalf("%s: %d series, err %v", tc.name, len(series), err)
+		}
+		if got := signal.LabelValue(series[0].Labels, "__name__"); got != tc.want {
+			t.Errorf("%s (monotonic %v, %v) named %q, want %q", tc.name, tc.monotonic,
+				tc.temporal, got, tc.want)
+		}
+	}
+}
