@@ -24,8 +24,10 @@ func (c Config) Validate() error {
 // checker runs the semantic checks on a decoded config and places each problem on the
 // line of its key, known from the walk of the file.
 type checker struct {
-	file     string
-	lines    map[string]int
+	file  string
+	lines map[string]int
+	// shadowed are the paths whose problems follow from one the walk reported.
+	shadowed map[string]bool
 	problems Problems
 }
 
@@ -33,21 +35,37 @@ type checker struct {
 func (c *checker) bad(path, reason string) { c.at(c.line(path), path, reason) }
 
 func (c *checker) at(line int, path, reason string) {
+	if c.isShadowed(path) {
+		return
+	}
 	c.problems = append(c.problems, Problem{File: c.file, Line: line, Path: path,
 		Reason: reason})
 }
 
+// isShadowed reports whether path or one of its parents is shadowed.
+func (c *checker) isShadowed(path string) bool {
+	for ; path != ""; path = parent(path) {
+		if c.shadowed[path] {
+			return true
+		}
+	}
+	return false
+}
+
+// parent is the key path one level up: a.b[1].c -> a.b[1] -> a.b -> a -> "".
+func parent(path string) string {
+	if i := strings.LastIndexAny(path, ".["); i >= 0 {
+		return path[:i]
+	}
+	return ""
+}
+
 // line finds the line of a key path, or of its nearest parent that was written.
 func (c *checker) line(path string) int {
-	for path != "" {
+	for ; path != ""; path = parent(path) {
 		if n, ok := c.lines[path]; ok {
 			return n
 		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			break
-		}
-		path = path[:i]
 	}
 	return 0
 }

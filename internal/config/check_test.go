@@ -50,7 +50,7 @@ func TestParseProblems(t *testing.T) {
 			"c.yaml:3: correlate.hops: want a whole number: " +
 				"cannot unmarshal string into Go value of type int",
 		}},
-		{"a bad list item is not checked further", "services:\n  - nme: a\n" +
+		{"a misspelt key is not also reported missing", "services:\n  - nme: a\n" +
 			"snapshot_every: 0s\n", []string{
 			`c.yaml:2: services[0].nme: unknown key; did you mean "name"?`,
 			"c.yaml:3: snapshot_every: must be positive",
@@ -74,6 +74,31 @@ func TestParseProblems(t *testing.T) {
 				"like http://127.0.0.1:9090",
 			`c.yaml:4: pull[1].url: "ftp://p:9090": want an http or https URL, ` +
 				"like http://127.0.0.1:9090",
+		}},
+		{"pull selector not PromQL", "pull:\n  - url: http://p:9090\n" +
+			"    selectors: [up, 'up{']\n", []string{
+			`c.yaml:3: pull[0].selectors[1]: "up{": not PromQL: 1:4: parse error: ` +
+				"unexpected end of input inside braces",
+		}},
+		{"a typo in one list item hides no other item's problems", "detect: {overrides: " +
+			"[{selector: 'up{', sensitivity: 0.7}, {selector: '{job=~\"(\"}', " +
+			"sensitivty: 0.3}]}\n", []string{
+			`c.yaml:1: detect.overrides[1].sensitivty: unknown key; ` +
+				`did you mean "sensitivity"?`,
+			`c.yaml:1: detect.overrides[0].selector: parsing selector "up{": ` +
+				"invalid selector: missing }",
+			`c.yaml:1: detect.overrides[1].selector: parsing selector "{job=~\"(\"}": ` +
+				`compiling regexp of "job": error parsing regexp: ` +
+				"missing closing ): `^(?:()$`",
+		}},
+		{"a list item that is not a mapping hides no other item", "pull:\n  - 3\n" +
+			"  - {url: 'http://q:9090', selectors: [up], interval: -1s}\n", []string{
+			"c.yaml:2: pull[0]: want a mapping of keys",
+			"c.yaml:3: pull[1].interval: -1s is negative",
+		}},
+		{"a dependency on a misspelt service is not called unlisted", "services:\n" +
+			"  - nme: a\n  - {name: b, depends_on: [a]}\n", []string{
+			`c.yaml:2: services[0].nme: unknown key; did you mean "name"?`,
 		}},
 		{"self dependency", "services:\n  - name: a\n    depends_on: [a]\n", []string{
 			`c.yaml:3: services[0].depends_on[0]: service "a" depends on itself`,
