@@ -2,9 +2,11 @@ package config
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cerebro-aiops/cerebro/internal/ingest"
 )
@@ -100,6 +102,16 @@ func TestParseProblems(t *testing.T) {
 			"  - nme: a\n  - {name: b, depends_on: [a]}\n", []string{
 			`c.yaml:2: services[0].nme: unknown key; did you mean "name"?`,
 		}},
+		{"bare numbers for durations", "detect:\n  min_history: 5\n" +
+			"  trend_window: 1.5\npull:\n  - url: http://p:9090\n    selectors: [up]\n" +
+			"    interval: 15\n", []string{
+			`c.yaml:2: detect.min_history: parsing duration "5": ` +
+				"want a number with a unit, like 90s or 10m",
+			`c.yaml:3: detect.trend_window: parsing duration "1.5": ` +
+				"want a number with a unit, like 90s or 10m",
+			`c.yaml:7: pull[0].interval: parsing duration "15": ` +
+				"want a number with a unit, like 90s or 10m",
+		}},
 		{"self dependency", "services:\n  - name: a\n    depends_on: [a]\n", []string{
 			`c.yaml:3: services[0].depends_on[0]: service "a" depends on itself`,
 		}},
@@ -150,4 +162,55 @@ func TestValidateWithoutFile(t *testing.T) {
 	if got := problemLines(t, cfg.Validate()); !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
+}
+
+// TestBareNumberDuration sets every duration key of the config, found by reflection, to a
+// bare 5, and wants each one named with the duration reason, not go-yaml's type error.
+// Other problems (a pull item without a url) may come with it.
+func TestBareNumberDuration(t *testing.T) {
+	paths := durationPaths(reflect.TypeOf(Config{}), "")
+	if len(paths) < 15 {
+		t.Fatalf("found only %d duration keys: %q", len(paths), paths)
+	}
+	for _, p := range paths {
+		_, err := Parse("c.yaml", []byte(nested(p, "5")+"\n"))
+		want := "c.yaml:1: " + p + `: parsing duration "5": ` +
+			"want a number with a unit, like 90s or 10m"
+		if got := problemLines(t, err); !slices.Contains(got, want) {
+			t.Errorf("got %q, want %q among them", got, want)
+		}
+	}
+}
+
+var durationTypes = []reflect.Type{reflect.TypeOf(Duration(0)), reflect.TypeOf(time.Duration(0))}
+
+// durationPaths lists the key paths of the duration fields under t; a list is entered
+// through its first item.
+func durationPaths(t reflect.Type, path string) []string {
+	switch {
+	case slices.Contains(durationTypes, t):
+		return []string{path}
+	case t.Kind() == reflect.Slice:
+		return durationPaths(t.Elem(), path+"[0]")
+	case t.Kind() != reflect.Struct:
+		return nil
+	}
+	var out []string
+	for _, k := range sortedKeys(yamlFields(t)) {
+		out = append(out, durationPaths(yamlFields(t)[k].Type, join(path, k))...)
+	}
+	return out
+}
+
+// nested writes value at path in flow style: a.b[0].c becomes {a: {b: [{c: value}]}}.
+func nested(path, value string) string {
+	key, rest, _ := strings.Cut(path, ".")
+	inner := value
+	if rest != "" {
+		inner = nested(rest, value)
+	}
+	if name, ok := strings.CutSuffix(key, "[0]"); ok {
+		return "{" + name + ": [" + inner + "]}"
+	}
+	return "{" + key + ": " + inner + "}"
 }

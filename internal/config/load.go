@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -250,13 +251,21 @@ func (w *walker) leaf(n ast.Node, t reflect.Type, path string, line int) bool {
 	}
 	v := reflect.New(t)
 	if err := yaml.NodeToValue(n, v.Interface()); err != nil {
-		w.add(line, path, leafReason(t, err))
+		w.add(line, path, leafReason(n, t, err))
 		return false
 	}
 	return true
 }
 
-func leafReason(t reflect.Type, err error) string {
+var stdDuration = reflect.TypeOf(time.Duration(0))
+
+// leafReason says why n does not decode into t. A time.Duration field (detect, pull) is
+// an int64 to go-yaml, which said "cannot unmarshal uint64" of a bare 5; it gets the
+// same reason as a Duration field.
+func leafReason(n ast.Node, t reflect.Type, err error) string {
+	if t == stdDuration {
+		return durationReason(n.GetToken().Value)
+	}
 	msg := firstLine(err.Error())
 	if i := strings.LastIndex(msg, "parsing duration"); i >= 0 {
 		return msg[i:]
