@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/cerebro-aiops/cerebro/internal/pull"
 )
 
 // Validate runs the semantic checks on a config built in code or changed after loading
@@ -99,15 +101,37 @@ func (c *checker) run(cfg *Config) {
 	checkStage("detect", cfg.Detect.Defaults().Validate(), c.bad)
 	checkStage("logs", cfg.Logs.Validate(), c.bad)
 	for i, p := range cfg.Pull {
-		key := fmt.Sprintf("pull[%d]", i)
-		checkStage(key, p.Defaults().Validate(), c.bad)
-		if reason := pullURLReason(p.URL); reason != "" {
-			c.bad(key+".url", reason)
-		}
+		c.checkPull(fmt.Sprintf("pull[%d]", i), p)
 	}
 	if cfg.SnapshotEvery <= 0 {
 		c.bad("snapshot_every", "must be positive")
 	}
+}
+
+// checkPull checks one pull item. A duration written as 0 is refused, as the top-level
+// durations are: the pull stage reads 0 as its default, so "interval: 0s" ran at 15s
+// unnoticed. Left out, the key still takes the default.
+func (c *checker) checkPull(key string, p pull.Config) {
+	checkStage(key, p.Defaults().Validate(), c.bad)
+	if reason := pullURLReason(p.URL); reason != "" {
+		c.bad(key+".url", reason)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"interval", p.Interval}, {"max_catch_up", p.MaxCatchUp}, {"timeout", p.Timeout}} {
+		if d.v == 0 && c.written(key+"."+d.name) {
+			c.bad(key+"."+d.name, "must be positive; leave it out for the default")
+		}
+	}
+	checkToken(key+".bearer_token", p.BearerToken, c.bad)
+}
+
+// written reports whether the file gave path a value (not null). A config built in code
+// has no file: its zero fields are unset.
+func (c *checker) written(path string) bool {
+	_, ok := c.lines[path]
+	return ok
 }
 
 // checkAuth checks the API token and every source's token and secret.

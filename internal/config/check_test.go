@@ -77,10 +77,28 @@ func TestParseProblems(t *testing.T) {
 			`c.yaml:4: pull[1].url: "ftp://p:9090": want an http or https URL, ` +
 				"like http://127.0.0.1:9090",
 		}},
+		{"pull durations", "pull:\n  - url: http://p:9090\n    selectors: [up]\n" +
+			"    interval: 0s\n    max_catch_up: -5s\n    timeout: -1s\n" +
+			"  - {url: 'http://q:9090', selectors: [up], max_catch_up: 0s, timeout: 0s}\n",
+			[]string{
+				"c.yaml:4: pull[0].interval: must be positive; leave it out for the default",
+				"c.yaml:5: pull[0].max_catch_up: -5s is negative",
+				"c.yaml:6: pull[0].timeout: -1s is negative",
+				"c.yaml:7: pull[1].max_catch_up: must be positive; " +
+					"leave it out for the default",
+				"c.yaml:7: pull[1].timeout: must be positive; leave it out for the default",
+			}},
 		{"pull selector not PromQL", "pull:\n  - url: http://p:9090\n" +
 			"    selectors: [up, 'up{']\n", []string{
 			`c.yaml:3: pull[0].selectors[1]: "up{": not PromQL: 1:4: parse error: ` +
 				"unexpected end of input inside braces",
+		}},
+		{"pull bearer_token", "pull:\n  - url: http://p:9090\n    selectors: [up]\n" +
+			"    bearer_token: ' '\n  - url: http://q:9090\n    selectors: [up]\n" +
+			"    bearer_token: 'tok '\n", []string{
+			"c.yaml:4: pull[0].bearer_token: must not be blank",
+			"c.yaml:7: pull[1].bearer_token: must not start or end with whitespace: " +
+				"HTTP strips it from header values",
 		}},
 		{"a typo in one list item hides no other item's problems", "detect: {overrides: " +
 			"[{selector: 'up{', sensitivity: 0.7}, {selector: '{job=~\"(\"}', " +
