@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cerebro-aiops/cerebro/internal/detect"
 	"github.com/cerebro-aiops/cerebro/internal/pull"
 )
 
@@ -99,6 +100,12 @@ func (c *checker) run(cfg *Config) {
 	checkSources(cfg, c.bad)
 	cfg.Kube.check(c.bad)
 	checkStage("detect", cfg.Detect.Defaults().Validate(), c.bad)
+	// Written as 0, the sensitivity was read as the default 0.5 while an override's 0 was
+	// refused; like the top-level durations, a written 0 is an error.
+	if cfg.Detect.Sensitivity == 0 && c.written("detect.sensitivity") {
+		c.bad("detect.sensitivity", fmt.Sprintf("0 is not in (0, 1); leave it out for "+
+			"the default %v", detect.DefaultSensitivity))
+	}
 	checkStage("logs", cfg.Logs.Validate(), c.bad)
 	for i, p := range cfg.Pull {
 		c.checkPull(fmt.Sprintf("pull[%d]", i), p)

@@ -130,6 +130,12 @@ func TestParseProblems(t *testing.T) {
 			`c.yaml:7: pull[0].interval: parsing duration "15": ` +
 				"want a number with a unit, like 90s or 10m",
 		}},
+		{"detect sensitivity 0", "detect:\n  sensitivity: 0\n  overrides:\n" +
+			"    - selector: up\n", []string{
+			"c.yaml:2: detect.sensitivity: 0 is not in (0, 1); leave it out for the " +
+				"default 0.5",
+			"c.yaml:4: detect.overrides[0].sensitivity: required, a number in (0, 1)",
+		}},
 		{"self dependency", "services:\n  - name: a\n    depends_on: [a]\n", []string{
 			`c.yaml:3: services[0].depends_on[0]: service "a" depends on itself`,
 		}},
