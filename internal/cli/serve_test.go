@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -29,5 +31,20 @@ func TestLoadConfigChecksOverrides(t *testing.T) {
 				t.Fatalf("want error containing %q, got %v", tt.want, err)
 			}
 		})
+	}
+}
+
+// TestServeRefusesWhatCheckRefuses: serve loads the file with the checks of config
+// check, so a pull item that check refuses does not start with the default instead.
+func TestServeRefusesWhatCheckRefuses(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := "pull:\n  - url: http://127.0.0.1:9090\n    selectors: [up]\n    interval: 0s\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CEREBRO_API_TOKEN", "")
+	want := "c.yaml:4: pull[0].interval: must be positive"
+	if _, err := loadConfig(file, "", ""); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("want error containing %q, got %v", want, err)
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/cerebro-aiops/cerebro/internal/detect"
+	"github.com/cerebro-aiops/cerebro/internal/pull"
 )
 
 // Validate runs the semantic checks on a config built in code or changed after loading
@@ -24,8 +27,10 @@ func (c Config) Validate() error {
 // checker runs the semantic checks on a decoded config and places each problem on the
 // line of its key, known from the walk of the file.
 type checker struct {
-	file     string
-	lines    map[string]int
+	file  string
+	lines map[string]int
+	// shadowed are the paths whose problems follow from one the walk reported.
+	shadowed map[string]bool
 	problems Problems
 }
 
@@ -33,21 +38,37 @@ type checker struct {
 func (c *checker) bad(path, reason string) { c.at(c.line(path), path, reason) }
 
 func (c *checker) at(line int, path, reason string) {
+	if c.isShadowed(path) {
+		return
+	}
 	c.problems = append(c.problems, Problem{File: c.file, Line: line, Path: path,
 		Reason: reason})
 }
 
+// isShadowed reports whether path or one of its parents is shadowed.
+func (c *checker) isShadowed(path string) bool {
+	for ; path != ""; path = parent(path) {
+		if c.shadowed[path] {
+			return true
+		}
+	}
+	return false
+}
+
+// parent is the key path one level up: a.b[1].c -> a.b[1] -> a.b -> a -> "".
+func parent(path string) string {
+	if i := strings.LastIndexAny(path, ".["); i >= 0 {
+		return path[:i]
+	}
+	return ""
+}
+
 // line finds the line of a key path, or of its nearest parent that was written.
 func (c *checker) line(path string) int {
-	for path != "" {
+	for ; path != ""; path = parent(path) {
 		if n, ok := c.lines[path]; ok {
 			return n
 		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			break
-		}
-		path = path[:i]
 	}
 	return 0
 }
@@ -79,17 +100,45 @@ func (c *checker) run(cfg *Config) {
 	checkSources(cfg, c.bad)
 	cfg.Kube.check(c.bad)
 	checkStage("detect", cfg.Detect.Defaults().Validate(), c.bad)
+	// Written as 0, the sensitivity was read as the default 0.5 while an override's 0 was
+	// refused; like the top-level durations, a written 0 is an error.
+	if cfg.Detect.Sensitivity == 0 && c.written("detect.sensitivity") {
+		c.bad("detect.sensitivity", fmt.Sprintf("0 is not in (0, 1); leave it out for "+
+			"the default %v", detect.DefaultSensitivity))
+	}
 	checkStage("logs", cfg.Logs.Validate(), c.bad)
 	for i, p := range cfg.Pull {
-		key := fmt.Sprintf("pull[%d]", i)
-		checkStage(key, p.Defaults().Validate(), c.bad)
-		if reason := pullURLReason(p.URL); reason != "" {
-			c.bad(key+".url", reason)
-		}
+		c.checkPull(fmt.Sprintf("pull[%d]", i), p)
 	}
 	if cfg.SnapshotEvery <= 0 {
 		c.bad("snapshot_every", "must be positive")
 	}
+}
+
+// checkPull checks one pull item. A duration written as 0 is refused, as the top-level
+// durations are: the pull stage reads 0 as its default, so "interval: 0s" ran at 15s
+// unnoticed. Left out, the key still takes the default.
+func (c *checker) checkPull(key string, p pull.Config) {
+	checkStage(key, p.Defaults().Validate(), c.bad)
+	if reason := pullURLReason(p.URL); reason != "" {
+		c.bad(key+".url", reason)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"interval", p.Interval}, {"max_catch_up", p.MaxCatchUp}, {"timeout", p.Timeout}} {
+		if d.v == 0 && c.written(key+"."+d.name) {
+			c.bad(key+"."+d.name, "must be positive; leave it out for the default")
+		}
+	}
+	checkToken(key+".bearer_token", p.BearerToken, c.bad)
+}
+
+// written reports whether the file gave path a value (not null). A config built in code
+// has no file: its zero fields are unset.
+func (c *checker) written(path string) bool {
+	_, ok := c.lines[path]
+	return ok
 }
 
 // checkAuth checks the API token and every source's token and secret.

@@ -2,9 +2,11 @@ package config
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cerebro-aiops/cerebro/internal/ingest"
 )
@@ -50,7 +52,7 @@ func TestParseProblems(t *testing.T) {
 			"c.yaml:3: correlate.hops: want a whole number: " +
 				"cannot unmarshal string into Go value of type int",
 		}},
-		{"a bad list item is not checked further", "services:\n  - nme: a\n" +
+		{"a misspelt key is not also reported missing", "services:\n  - nme: a\n" +
 			"snapshot_every: 0s\n", []string{
 			`c.yaml:2: services[0].nme: unknown key; did you mean "name"?`,
 			"c.yaml:3: snapshot_every: must be positive",
@@ -74,6 +76,65 @@ func TestParseProblems(t *testing.T) {
 				"like http://127.0.0.1:9090",
 			`c.yaml:4: pull[1].url: "ftp://p:9090": want an http or https URL, ` +
 				"like http://127.0.0.1:9090",
+		}},
+		{"pull durations", "pull:\n  - url: http://p:9090\n    selectors: [up]\n" +
+			"    interval: 0s\n    max_catch_up: -5s\n    timeout: -1s\n" +
+			"  - {url: 'http://q:9090', selectors: [up], max_catch_up: 0s, timeout: 0s}\n",
+			[]string{
+				"c.yaml:4: pull[0].interval: must be positive; leave it out for the default",
+				"c.yaml:5: pull[0].max_catch_up: -5s is negative",
+				"c.yaml:6: pull[0].timeout: -1s is negative",
+				"c.yaml:7: pull[1].max_catch_up: must be positive; " +
+					"leave it out for the default",
+				"c.yaml:7: pull[1].timeout: must be positive; leave it out for the default",
+			}},
+		{"pull selector not PromQL", "pull:\n  - url: http://p:9090\n" +
+			"    selectors: [up, 'up{']\n", []string{
+			`c.yaml:3: pull[0].selectors[1]: "up{": not PromQL: 1:4: parse error: ` +
+				"unexpected end of input inside braces",
+		}},
+		{"pull bearer_token", "pull:\n  - url: http://p:9090\n    selectors: [up]\n" +
+			"    bearer_token: ' '\n  - url: http://q:9090\n    selectors: [up]\n" +
+			"    bearer_token: 'tok '\n", []string{
+			"c.yaml:4: pull[0].bearer_token: must not be blank",
+			"c.yaml:7: pull[1].bearer_token: must not start or end with whitespace: " +
+				"HTTP strips it from header values",
+		}},
+		{"a typo in one list item hides no other item's problems", "detect: {overrides: " +
+			"[{selector: 'up{', sensitivity: 0.7}, {selector: '{job=~\"(\"}', " +
+			"sensitivty: 0.3}]}\n", []string{
+			`c.yaml:1: detect.overrides[1].sensitivty: unknown key; ` +
+				`did you mean "sensitivity"?`,
+			`c.yaml:1: detect.overrides[0].selector: parsing selector "up{": ` +
+				"invalid selector: missing }",
+			`c.yaml:1: detect.overrides[1].selector: parsing selector "{job=~\"(\"}": ` +
+				`compiling regexp of "job": error parsing regexp: ` +
+				"missing closing ): `^(?:()$`",
+		}},
+		{"a list item that is not a mapping hides no other item", "pull:\n  - 3\n" +
+			"  - {url: 'http://q:9090', selectors: [up], interval: -1s}\n", []string{
+			"c.yaml:2: pull[0]: want a mapping of keys",
+			"c.yaml:3: pull[1].interval: -1s is negative",
+		}},
+		{"a dependency on a misspelt service is not called unlisted", "services:\n" +
+			"  - nme: a\n  - {name: b, depends_on: [a]}\n", []string{
+			`c.yaml:2: services[0].nme: unknown key; did you mean "name"?`,
+		}},
+		{"bare numbers for durations", "detect:\n  min_history: 5\n" +
+			"  trend_window: 1.5\npull:\n  - url: http://p:9090\n    selectors: [up]\n" +
+			"    interval: 15\n", []string{
+			`c.yaml:2: detect.min_history: parsing duration "5": ` +
+				"want a number with a unit, like 90s or 10m",
+			`c.yaml:3: detect.trend_window: parsing duration "1.5": ` +
+				"want a number with a unit, like 90s or 10m",
+			`c.yaml:7: pull[0].interval: parsing duration "15": ` +
+				"want a number with a unit, like 90s or 10m",
+		}},
+		{"detect sensitivity 0", "detect:\n  sensitivity: 0\n  overrides:\n" +
+			"    - selector: up\n", []string{
+			"c.yaml:2: detect.sensitivity: 0 is not in (0, 1); leave it out for the " +
+				"default 0.5",
+			"c.yaml:4: detect.overrides[0].sensitivity: required, a number in (0, 1)",
 		}},
 		{"self dependency", "services:\n  - name: a\n    depends_on: [a]\n", []string{
 			`c.yaml:3: services[0].depends_on[0]: service "a" depends on itself`,
@@ -125,4 +186,55 @@ func TestValidateWithoutFile(t *testing.T) {
 	if got := problemLines(t, cfg.Validate()); !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
+}
+
+// TestBareNumberDuration sets every duration key of the config, found by reflection, to a
+// bare 5, and wants each one named with the duration reason, not go-yaml's type error.
+// Other problems (a pull item without a url) may come with it.
+func TestBareNumberDuration(t *testing.T) {
+	paths := durationPaths(reflect.TypeOf(Config{}), "")
+	if len(paths) < 15 {
+		t.Fatalf("found only %d duration keys: %q", len(paths), paths)
+	}
+	for _, p := range paths {
+		_, err := Parse("c.yaml", []byte(nested(p, "5")+"\n"))
+		want := "c.yaml:1: " + p + `: parsing duration "5": ` +
+			"want a number with a unit, like 90s or 10m"
+		if got := problemLines(t, err); !slices.Contains(got, want) {
+			t.Errorf("got %q, want %q among them", got, want)
+		}
+	}
+}
+
+var durationTypes = []reflect.Type{reflect.TypeOf(Duration(0)), reflect.TypeOf(time.Duration(0))}
+
+// durationPaths lists the key paths of the duration fields under t; a list is entered
+// through its first item.
+func durationPaths(t reflect.Type, path string) []string {
+	switch {
+	case slices.Contains(durationTypes, t):
+		return []string{path}
+	case t.Kind() == reflect.Slice:
+		return durationPaths(t.Elem(), path+"[0]")
+	case t.Kind() != reflect.Struct:
+		return nil
+	}
+	var out []string
+	for _, k := range sortedKeys(yamlFields(t)) {
+		out = append(out, durationPaths(yamlFields(t)[k].Type, join(path, k))...)
+	}
+	return out
+}
+
+// nested writes value at path in flow style: a.b[0].c becomes {a: {b: [{c: value}]}}.
+func nested(path, value string) string {
+	key, rest, _ := strings.Cut(path, ".")
+	inner := value
+	if rest != "" {
+		inner = nested(rest, value)
+	}
+	if name, ok := strings.CutSuffix(key, "[0]"); ok {
+		return "{" + name + ": [" + inner + "]}"
+	}
+	return "{" + key + ": " + inner + "}"
 }

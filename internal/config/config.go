@@ -4,6 +4,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -70,10 +71,15 @@ type Duration time.Duration
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
-		return fmt.Errorf("parsing duration %q: want a number with a unit, like 90s or 10m", b)
+		return errors.New(durationReason(string(b)))
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// durationReason is the problem of a value that is not a duration.
+func durationReason(s string) string {
+	return fmt.Sprintf("parsing duration %q: want a number with a unit, like 90s or 10m", s)
 }
 
 // MarshalText renders the duration as a Go duration string.

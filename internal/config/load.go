@@ -8,10 +8,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 
 	"github.com/cerebro-aiops/cerebro/internal/ingest"
 )
@@ -65,7 +67,7 @@ func Parse(name string, data []byte) (Config, error) {
 			Reason: "invalid YAML: " + firstLine(yaml.FormatError(err, false, false))}}
 	}
 
-	w := &walker{file: name, lines: map[string]int{}}
+	w := &walker{file: name, lines: map[string]int{}, shadowed: map[string]bool{}}
 	docs := documents(file)
 	if len(docs) > 1 {
 		// Decoding reads the first document only; the rest would be ignored unseen.
@@ -79,7 +81,7 @@ func Parse(name string, data []byte) (Config, error) {
 		decoded = w.decode(docs[0].Body, &cfg)
 	}
 	if decoded {
-		c := &checker{file: name, lines: w.lines}
+		c := &checker{file: name, lines: w.lines, shadowed: w.shadowed}
 		c.run(&cfg)
 		w.problems = append(w.problems, c.problems...)
 	}
@@ -114,10 +116,14 @@ func docLine(d *ast.DocumentNode) int {
 
 // walker checks a YAML tree against the Config type: unknown keys and leaf values that do
 // not decode into their field's type. It records the line of every key path for the
-// semantic checks that run after decoding.
+// semantic checks that run after decoding, and the paths those checks must not report.
 type walker struct {
-	file     string
-	lines    map[string]int
+	file  string
+	lines map[string]int
+	// shadowed holds the key paths whose value the walk dropped, and the keys that a
+	// misspelt key was probably meant to be: they decode empty, and a semantic problem
+	// there ("sensitivity: required") would repeat one already reported.
+	shadowed map[string]bool
 	problems Problems
 }
 
@@ -174,15 +180,28 @@ func (w *walker) walkStruct(n ast.Node, t reflect.Type, path string, line int) b
 		p := join(path, key)
 		f, ok := fields[key]
 		if !ok {
-			w.add(kv.Key.GetToken().Position.Line, p, "unknown key"+suggest(key, fields))
+			w.unknown(kv.Key.GetToken().Position.Line, path, key, fields)
 			continue
 		}
 		if w.walk(kv.Value, f.Type, p) {
 			kept = append(kept, kv)
+		} else {
+			w.shadowed[p] = true
 		}
 	}
 	m.Values = kept
 	return true
+}
+
+// unknown reports an unknown key of a struct and shadows the key it is closest to.
+func (w *walker) unknown(line int, path, key string, fields map[string]reflect.StructField) {
+	best := closest(key, fields)
+	reason := "unknown key"
+	if best != "" {
+		reason += "; did you mean " + strconv.Quote(best) + "?"
+		w.shadowed[join(path, best)] = true
+	}
+	w.add(line, join(path, key), reason)
 }
 
 func (w *walker) walkMap(n ast.Node, t reflect.Type, path string, line int) bool {
@@ -196,6 +215,8 @@ func (w *walker) walkMap(n ast.Node, t reflect.Type, path string, line int) bool
 		p := join(path, kv.Key.String())
 		if w.walk(kv.Value, t.Elem(), p) {
 			kept = append(kept, kv)
+		} else {
+			w.shadowed[p] = true
 		}
 		w.lines[p] = kv.Key.GetToken().Position.Line
 	}
@@ -203,20 +224,23 @@ func (w *walker) walkMap(n ast.Node, t reflect.Type, path string, line int) bool
 	return true
 }
 
-// walkSlice drops the whole list when one item has a problem: a pruned item would decode
-// half empty and draw problems of its own ("name: must not be empty" after a typo in
-// "name"), and dropping only the item would renumber the rest.
+// walkSlice keeps every item, so that the semantic checks still see the good ones and
+// their numbers. An item the walk cannot keep becomes null, which decodes to the zero
+// item; its path is shadowed like the keys a pruned item lost.
 func (w *walker) walkSlice(n ast.Node, t reflect.Type, path string, line int) bool {
 	s, ok := n.(*ast.SequenceNode)
 	if !ok {
 		w.add(line, path, "want a list")
 		return false
 	}
-	before := len(w.problems)
 	for i, v := range s.Values {
-		w.walk(v, t.Elem(), path+"["+strconv.Itoa(i)+"]")
+		p := path + "[" + strconv.Itoa(i) + "]"
+		if !w.walk(v, t.Elem(), p) {
+			s.Values[i] = ast.Null(token.New("null", "null", v.GetToken().Position))
+			w.shadowed[p] = true
+		}
 	}
-	return len(w.problems) == before
+	return true
 }
 
 func (w *walker) leaf(n ast.Node, t reflect.Type, path string, line int) bool {
@@ -227,13 +251,21 @@ func (w *walker) leaf(n ast.Node, t reflect.Type, path string, line int) bool {
 	}
 	v := reflect.New(t)
 	if err := yaml.NodeToValue(n, v.Interface()); err != nil {
-		w.add(line, path, leafReason(t, err))
+		w.add(line, path, leafReason(n, t, err))
 		return false
 	}
 	return true
 }
 
-func leafReason(t reflect.Type, err error) string {
+var stdDuration = reflect.TypeOf(time.Duration(0))
+
+// leafReason says why n does not decode into t. A time.Duration field (detect, pull) is
+// an int64 to go-yaml, which said "cannot unmarshal uint64" of a bare 5; it gets the
+// same reason as a Duration field.
+func leafReason(n ast.Node, t reflect.Type, err error) string {
+	if t == stdDuration {
+		return durationReason(n.GetToken().Value)
+	}
 	msg := firstLine(err.Error())
 	if i := strings.LastIndex(msg, "parsing duration"); i >= 0 {
 		return msg[i:]

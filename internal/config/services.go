@@ -9,11 +9,12 @@ import (
 // checkServices checks the service graph: every service named once, every dependency
 // listed, and no service depending on itself, directly or around a cycle.
 func checkServices(svcs []Service, bad func(path, reason string)) {
-	names := map[string]bool{}
+	names, unnamed := map[string]bool{}, false
 	for i, s := range svcs {
 		p := fmt.Sprintf("services[%d]", i)
 		switch {
 		case s.Name == "":
+			unnamed = true
 			bad(p+".name", "must not be empty")
 		case names[s.Name]:
 			bad(p+".name", fmt.Sprintf("service %q listed twice", s.Name))
@@ -26,7 +27,8 @@ func checkServices(svcs []Service, bad func(path, reason string)) {
 			switch {
 			case d == s.Name:
 				bad(p, fmt.Sprintf("service %q depends on itself", d))
-			case !names[d]:
+			case !names[d] && !unnamed:
+				// A service without a name, already reported, may be the one meant.
 				bad(p, fmt.Sprintf("service %q is not listed under services", d))
 			}
 		}

@@ -41,18 +41,16 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 	return out
 }
 
-// suggest names a known key close to an unknown one, for typos.
-func suggest(key string, fields map[string]reflect.StructField) string {
+// closest is the known key nearest an unknown one, for typos, or "" when none is near.
+// Ties go to the first in order, so that the suggestion is the same every run.
+func closest(key string, fields map[string]reflect.StructField) string {
 	best, bestD := "", 3
-	for k := range fields {
+	for _, k := range sortedKeys(fields) {
 		if d := distance(key, k); d < bestD {
 			best, bestD = k, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return "; did you mean " + strconv.Quote(best) + "?"
+	return best
 }
 
 // distance is the Levenshtein edit distance.

@@ -121,7 +121,12 @@ func (cfg Config) Validate() error {
 		if _, err := ParseSelector(o.Selector); err != nil {
 			errs = append(errs, fmt.Errorf("overrides[%d].selector: %w", i, err))
 		}
-		if o.Sensitivity <= 0 || o.Sensitivity >= 1 {
+		// An override has no default to fall back on: its sensitivity is what it sets.
+		switch {
+		case o.Sensitivity == 0:
+			errs = append(errs, fmt.Errorf("overrides[%d].sensitivity: required, "+
+				"a number in (0, 1)", i))
+		case o.Sensitivity < 0 || o.Sensitivity >= 1:
 			errs = append(errs, fmt.Errorf("overrides[%d].sensitivity: %v is not in (0, 1)",
 				i, o.Sensitivity))
 		}

@@ -14,6 +14,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/cerebro-aiops/cerebro/internal/ingest"
 	"github.com/cerebro-aiops/cerebro/internal/signal"
@@ -38,21 +39,22 @@ type Config struct {
 	BearerToken string `yaml:"bearer_token"`
 }
 
-// Defaults fills the zero fields.
+// Defaults fills the zero fields. A negative one is kept for Validate to refuse: read as
+// the default, a typo'd sign went unnoticed.
 func (c Config) Defaults() Config {
-	if c.Interval <= 0 {
+	if c.Interval == 0 {
 		c.Interval = 15 * time.Second
 	}
-	if c.MaxCatchUp <= 0 {
+	if c.MaxCatchUp == 0 {
 		c.MaxCatchUp = time.Hour
 	}
-	if c.Timeout <= 0 {
+	if c.Timeout == 0 {
 		c.Timeout = 10 * time.Second
 	}
 	return c
 }
 
-// Validate reports every problem of a configuration at once.
+// Validate reports every problem of a defaulted configuration at once.
 func (c Config) Validate() error {
 	var errs []error
 	if c.URL == "" {
@@ -62,11 +64,34 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("pull.selectors: at least one is required"))
 	}
 	for i, s := range c.Selectors {
-		if s == "" {
-			errs = append(errs, fmt.Errorf("pull.selectors[%d]: empty", i))
+		if err := checkSelector(s); err != nil {
+			errs = append(errs, fmt.Errorf("pull.selectors[%d]: %w", i, err))
+		}
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"interval", c.Interval}, {"max_catch_up", c.MaxCatchUp}, {"timeout", c.Timeout}} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("pull.%s: %v is negative", d.key, d.v))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// promql parses selectors as the server will, so that a typo is refused when the config
+// is checked rather than logged at every interval by a server that started fine.
+var promql = parser.NewParser(parser.Options{})
+
+// checkSelector says why s is not a PromQL expression, or nil.
+func checkSelector(s string) error {
+	if s == "" {
+		return errors.New("empty")
+	}
+	if _, err := promql.ParseExpr(s); err != nil {
+		return fmt.Errorf("%q: not PromQL: %w", s, err)
+	}
+	return nil
 }
 
 // Puller queries a Prometheus server and feeds the sink. Build it with New and run it

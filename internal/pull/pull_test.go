@@ -137,10 +137,17 @@ func TestValidate(t *testing.T) {
 		{Config{URL: "http://p", Selectors: []string{"up"}}, ""},
 		{Config{}, "pull.url: required\npull.selectors: at least one is required"},
 		{Config{URL: "http://p", Selectors: []string{""}}, "pull.selectors[0]: empty"},
+		{Config{URL: "http://p", Selectors: []string{"up", "up{"}},
+			`pull.selectors[1]: "up{": not PromQL: 1:4: parse error: ` +
+				"unexpected end of input inside braces"},
+		{Config{URL: "http://p", Selectors: []string{"up"}, Interval: -time.Second,
+			MaxCatchUp: -time.Minute, Timeout: -time.Second},
+			"pull.interval: -1s is negative\npull.max_catch_up: -1m0s is negative\n" +
+				"pull.timeout: -1s is negative"},
 	}
 	for _, tc := range cases {
 		got := ""
-		if err := tc.cfg.Validate(); err != nil {
+		if err := tc.cfg.Defaults().Validate(); err != nil {
 			got = err.Error()
 		}
 		if got != tc.want {
