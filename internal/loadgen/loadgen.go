@@ -16,8 +16,9 @@ import (
 
 // Config is what one load run sends.
 type Config struct {
-	// Target is the receiver's remote_write URL, for example
-	// http://127.0.0.1:9090/api/v1/write.
+	// Target is the receiver's remote_write URL, route included: for example
+	// http://127.0.0.1:8080/api/v1/ingest/remote-write for CEREBRO,
+	// http://127.0.0.1:9090/api/v1/write for Prometheus.
 	Target string
 	// Series is the number of distinct series; each round sends one sample of each.
 	Series int
@@ -89,7 +90,9 @@ const maxTimestamp = 1<<42 - 1
 // Run sends rounds of samples until cfg.Duration has passed or ctx ends. Each series
 // belongs to one worker, which sends its rounds in order, so no receiver sees a sample
 // older than one it already has. The payloads depend only on cfg, so two runs with the
-// same Config send the same bytes.
+// same Config send the same bytes. A run in which no request succeeded returns its Result
+// and an error quoting the last failure: its rate of zero measures the URL, not the
+// receiver.
 func Run(ctx context.Context, cfg Config, client *http.Client) (Result, error) {
 	cfg = cfg.Defaults()
 	if cfg.Target == "" {
@@ -120,7 +123,20 @@ func Run(ctx context.Context, cfg Config, client *http.Client) (Result, error) {
 		})
 	}
 	wg.Wait()
-	return st.result(cfg, workers, time.Now(), len(batches)), nil
+	res := st.result(cfg, workers, time.Now(), len(batches))
+	return res, noneAccepted(res, cfg.Duration)
+}
+
+// noneAccepted fails a run in which no request succeeded.
+func noneAccepted(r Result, d time.Duration) error {
+	switch {
+	case r.Samples > 0:
+		return nil
+	case r.LastError != "":
+		return fmt.Errorf("running load against %s: none of %d requests succeeded; "+
+			"last error: %s", r.Target, r.Requests, r.LastError)
+	}
+	return fmt.Errorf("running load against %s: no request completed in %s", r.Target, d)
 }
 
 // pick returns the batches worker w of n owns.
@@ -264,6 +280,10 @@ func (w *worker) post(ctx context.Context) error {
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	_ = resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("receiver answered %s: %s (is the target the full remote_write "+
+			"URL, route included?)", resp.Status, bytes.TrimSpace(msg))
+	}
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("receiver answered %s: %s", resp.Status, bytes.TrimSpace(msg))
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,18 +71,22 @@ func TestRun(t *testing.T) {
 			res, err := Run(context.Background(), Config{Target: srv.URL, Series: tc.series,
 				BatchSize: tc.batch, Concurrency: tc.concurrency,
 				Duration: 200 * time.Millisecond}, nil)
+			if tc.fail {
+				// A run that no request got through measures nothing: it fails, quoting why.
+				if err == nil || !strings.Contains(err.Error(), "400 Bad Request") {
+					t.Fatalf("run refused throughout gave error %v", err)
+				}
+				if res.Errors == 0 || res.Samples != 0 || res.LastError == "" {
+					t.Fatalf("refusals not counted: %+v", res)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			srv.Close() // waits for the handlers still running, so rc is read alone
 			rc.mu.Lock()
 			defer rc.mu.Unlock()
-			if tc.fail {
-				if res.Errors == 0 || res.Samples != 0 || res.LastError == "" {
-					t.Fatalf("refusals not counted: %+v", res)
-				}
-				return
-			}
 			// A request in flight when the run ends may reach the receiver uncounted.
 			inFlight := tc.concurrency * tc.batch
 			if res.Errors != 0 || res.Samples == 0 || int(res.Samples) > rc.samples ||
