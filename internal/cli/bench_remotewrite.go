@@ -35,7 +35,11 @@ scripts/bench-remote-write.sh runs the comparison with Prometheus.
 --target is the receiver's full remote_write URL, route included:
   CEREBRO     http://HOST:8080/api/v1/ingest/remote-write
   Prometheus  http://HOST:9090/api/v1/write
-A run in which no request succeeded exits non-zero with the last error.`
+A run in which no request succeeded exits non-zero with the last error.
+
+Sample times follow the wall clock: each round is stamped --step after the one before,
+or with the clock once that would pass it, and never ahead of the clock, so a round
+shorter than a millisecond (a few series) waits for the next one.`
 
 func benchRemoteWriteCmd() *cobra.Command {
 	var cfg loadgen.Config
@@ -64,7 +68,8 @@ func benchRemoteWriteCmd() *cobra.Command {
 	f.IntVar(&cfg.BatchSize, "batch", 2000, "series per request")
 	f.DurationVar(&cfg.Duration, "duration", 30*time.Second, "how long to send")
 	f.IntVar(&cfg.Concurrency, "concurrency", 4, "requests in flight")
-	f.DurationVar(&cfg.Step, "step", time.Second, "sample time advance per round")
+	f.DurationVar(&cfg.Step, "step", time.Second,
+		"largest sample time advance per round; rounds never run ahead of the clock")
 	f.StringVar(&cfg.Token, "token", "", "bearer token to send")
 	f.StringVar((*string)(&cfg.Pattern), "pattern", string(loadgen.Steady),
 		"values: steady (noise around a level) or sawtooth (every series fires)")

@@ -28,7 +28,8 @@ type Config struct {
 	Duration time.Duration
 	// Concurrency is the number of requests in flight.
 	Concurrency int
-	// Step is how far sample time advances per round.
+	// Step is how far sample time advances per round at most: rounds are stamped with
+	// the wall clock once a Step a round would pass it (see roundTime).
 	Step time.Duration
 	// Token, when set, is sent as a bearer token.
 	Token string
@@ -214,7 +215,10 @@ func (w *worker) run(ctx context.Context, mine []*batch) {
 	t0 := w.cfg.Start.UnixMilli()
 	last := t0 - 1
 	for r := 0; ; r++ {
-		t := roundTime(t0, r, w.cfg.Step, last)
+		t := roundTime(t0, r, w.cfg.Step, last, time.Now().UnixMilli())
+		if !waitFor(ctx, t) {
+			return
+		}
 		last = t
 		if t > maxTimestamp {
 			w.st.fail(errors.New("sample time beyond year 2109"))
@@ -232,15 +236,37 @@ func (w *worker) run(ctx context.Context, mine []*batch) {
 	}
 }
 
-// roundTime is the sample time of round r: Step after the round before, but never ahead
-// of the wall clock, so that a receiver that refuses samples from the future (both
-// Prometheus and CEREBRO, by 10 minutes) keeps taking them however fast the rounds go; a
-// round that catches up with the clock takes the next millisecond after the last. Rounds
-// used to run ahead by a Step each, and at 10,000 series, 1 s steps and a round every
-// few milliseconds nine requests in ten were refused after the first half minute.
-func roundTime(t0 int64, r int, step time.Duration, last int64) int64 {
-	t := min(t0+int64(r)*step.Milliseconds(), time.Now().UnixMilli())
-	return max(t, last+1)
+// roundTime is the sample time of round r, given the last round's time and the clock
+// (all Unix ms): Step after the first round's per round, but never ahead of the wall
+// clock, so that a receiver that refuses samples from the future (both Prometheus and
+// CEREBRO, by 10 minutes) keeps taking them however fast the rounds go. Rounds used to
+// run ahead by a Step each, and at 10,000 series, 1 s steps and a round every few
+// milliseconds nine requests in ten were refused after the first half minute. A round
+// that catches up with the clock takes the next millisecond after the last, which the
+// worker waits for (waitFor): rounds of a few series take microseconds, and stepping a
+// millisecond each without waiting ran 20 series 51 s ahead in 15 s, so that the next
+// run, starting at the clock, sent samples older than the receiver's last and every one
+// was skipped as out of order.
+func roundTime(t0 int64, r int, step time.Duration, last, now int64) int64 {
+	return max(min(t0+int64(r)*step.Milliseconds(), now), last+1)
+}
+
+// waitFor waits until the clock reaches Unix ms t, and reports whether ctx is still
+// live. It reads the clock once more a round and sleeps only after rounds shorter than
+// a millisecond, so many-series runs go as fast as the receiver answers.
+func waitFor(ctx context.Context, t int64) bool {
+	d := time.Until(time.UnixMilli(t))
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
 }
 
 // send encodes one batch for round r and posts it.
