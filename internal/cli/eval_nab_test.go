@@ -92,3 +92,42 @@ func TestEvalNABOptimizesEachProfile(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalNABBadPaths: wrong paths and names give errors that say what is wrong with
+// which input.
+func TestEvalNABBadPaths(t *testing.T) {
+	dir := synthNAB(t)
+	missing := filepath.Join(t.TempDir(), "nope")
+	tests := []struct {
+		name   string
+		shared string // CEREBRO_SHARED, when set
+		args   []string
+		want   []string
+	}{
+		{name: "results dir missing", args: []string{"--data", dir, "--results", missing},
+			want: []string{missing, "does not exist"}},
+		{name: "data dir missing", args: []string{"--data", missing},
+			want: []string{missing, "does not exist"}},
+		{name: "data dir not NAB", args: []string{"--data", t.TempDir()},
+			want: []string{"combined_windows.json", "no such file"}},
+		{name: "unknown profile", args: []string{"--data", dir, "--profile", "low_fp"},
+			want: []string{`"low_fp"`, "standard, reward_low_FP_rate, reward_low_FN_rate"}},
+		{name: "shared dir missing", shared: missing,
+			want: []string{missing, "CEREBRO_SHARED"}},
+		{name: "shared dir without NAB", shared: filepath.Dir(filepath.Join(dir, "data")),
+			want: []string{filepath.Join(dir, "data", "nab"), "does not exist"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.shared != "" {
+				t.Setenv("CEREBRO_SHARED", tt.shared)
+			}
+			_, err := runCLI(append([]string{"eval", "nab"}, tt.args...)...)
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Fatalf("error %v, want one with %q", err, w)
+				}
+			}
+		})
+	}
+}
