@@ -49,10 +49,16 @@ of random lookups overlap. 500 series a request is below what Prometheus sends
 without prefetching.
 
 The timed rounds follow --warmup untimed samples per series (10, the detectors' own
-warm-up, by default). At a million series the default timing then sees series 10 to 30
-samples old, which still take the young-series corrections on every sample; a production
-engine's series are nearly all older than a few hundred samples, and --warmup 300 times
-those.`
+warm-up, by default and at least). At a million series the default timing then sees series
+10 to 30 samples old, which still take the young-series corrections on every sample; a
+production engine's series are nearly all older than a few hundred samples, and --warmup
+300 times those.
+
+Every size times at least 10,000,000 samples: --rounds is raised to 10,000,000 / series
+when it gives fewer (1,000 rounds at 10,000 series). The CPU time comes from /proc in
+10 ms ticks, and a run of a few tens of CPU-milliseconds would read up to a tick off on
+each core; 10 million samples take seconds, so the ticks stay under 1%. The rounds each
+size timed are in the output.`
 
 type benchDetectFlags struct {
 	sizes   string
@@ -75,13 +81,16 @@ func benchDetectCmd() *cobra.Command {
 			return runBenchDetect(cmd.OutOrStdout(), f)
 		},
 	}
-	c.Flags().StringVar(&f.sizes, "series", "10000,100000,1000000", "series counts")
-	c.Flags().IntVar(&f.rounds, "rounds", 20, "samples per series after creation")
+	c.Flags().StringVar(&f.sizes, "series", "10000,100000,1000000",
+		"comma-separated series counts")
+	c.Flags().IntVar(&f.rounds, "rounds", 20, "timed samples per series; raised to "+
+		"10,000,000 / series when fewer, so that 10 ms CPU ticks stay under 1%")
 	c.Flags().BoolVar(&f.json, "json", false, "print one JSON object")
 	c.Flags().BoolVar(&f.shuffle, "shuffle", false,
 		"time the samples in a random order of series rather than the order they were created")
 	c.Flags().IntVar(&f.warmup, "warmup", minWarmup,
-		"untimed samples per series before the timed rounds (at least 10)")
+		"untimed samples per series before the timed rounds (at least 10, the detectors' "+
+			"warm-up)")
 	c.Flags().BoolVar(&f.refs, "refs", false,
 		"send samples by series reference, as remote_write does, rather than by labels")
 	c.Flags().IntVar(&f.batch, "batch", 500,
@@ -98,6 +107,7 @@ type benchDetectResult struct {
 	ByRef          bool    `json:"by_ref"`
 	Batch          int     `json:"batch"`  // series per ObserveBatch call
 	Warmup         int     `json:"warmup"` // untimed samples per series before the timing
+	Rounds         int     `json:"rounds"` // timed samples per series (see minTimedSamples)
 	Samples        int     `json:"samples"`
 	Cores          int     `json:"cores"`
 	SamplesPerSec  float64 `json:"samples_per_sec"`
@@ -115,19 +125,17 @@ type benchDetectReport struct {
 }
 
 func runBenchDetect(out io.Writer, f benchDetectFlags) error {
+	sizes, err := checkBenchDetect(f)
+	if err != nil {
+		return err
+	}
 	var rep benchDetectReport
-	sizes := strings.Split(f.sizes, ",")
-	for i, s := range sizes {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n <= 0 {
-			return fmt.Errorf("parsing --series %q: not a positive count", s)
-		}
+	for i, n := range sizes {
 		profile := ""
 		if i == len(sizes)-1 {
 			profile = f.profile
 		}
-		// Small sizes get more rounds: the CPU clock ticks at 10 ms.
-		r, err := benchDetectSize(n, max(f.rounds, 10_000_000/n), profile, f)
+		r, err := benchDetectSize(n, timedRounds(n, f.rounds), profile, f)
 		if err != nil {
 			return err
 		}
@@ -135,8 +143,8 @@ func runBenchDetect(out io.Writer, f benchDetectFlags) error {
 		rep.PerSecPerCore, rep.BytesPerSeries = r.PerSecPerCore, r.BytesPerSeries
 		if !f.json {
 			fmt.Fprintf(out, "%9d series: %10.0f samples/s/core, %10.0f samples/s on %d cores, "+
-				"%4.0f bytes/series\n", r.Series, r.PerSecPerCore, r.SamplesPerSec, r.Cores,
-				r.BytesPerSeries)
+				"%4.0f bytes/series, %d rounds\n", r.Series, r.PerSecPerCore, r.SamplesPerSec,
+				r.Cores, r.BytesPerSeries, r.Rounds)
 		}
 	}
 	if f.json {
@@ -151,6 +159,41 @@ func runBenchDetect(out io.Writer, f benchDetectFlags) error {
 // scored.
 const minWarmup = 10
 
+// minTimedSamples is the fewest samples a size times. The CPU time comes from /proc in
+// 10 ms ticks; at 2 to 3 million samples a second per core, 10 million take a few
+// CPU-seconds, so that a tick is well under 1% of them.
+const minTimedSamples = 10_000_000
+
+// timedRounds is the rounds a size of n series times: the rounds asked for, or enough
+// for minTimedSamples.
+func timedRounds(n, rounds int) int {
+	return max(rounds, (minTimedSamples+n-1)/n)
+}
+
+// checkBenchDetect validates every flag before anything runs, so that a bad value at the
+// end of --series does not cost the sizes before it, and returns the series counts.
+func checkBenchDetect(f benchDetectFlags) ([]int, error) {
+	switch {
+	case f.rounds <= 0:
+		return nil, fmt.Errorf("checking --rounds %d: not a positive count", f.rounds)
+	case f.warmup < minWarmup:
+		return nil, fmt.Errorf("checking --warmup %d: below %d, the detectors' warm-up: "+
+			"samples in it are not scored and would flatter the rate", f.warmup, minWarmup)
+	case f.batch <= 0:
+		return nil, fmt.Errorf("checking --batch %d: not a positive count", f.batch)
+	}
+	var sizes []int
+	for _, s := range strings.Split(f.sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("parsing --series %q: %q is not a positive count",
+				f.sizes, s)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
+
 // benchDetectSize creates n series, measures the state they hold, then times rounds of
 // one sample per series spread over every core. A non-empty profile names the file for a
 // CPU profile of the timed rounds alone, so that building the series does not drown them.
@@ -163,7 +206,7 @@ func benchDetectSize(n, rounds int, profile string, f benchDetectFlags) (
 	if err != nil {
 		return benchDetectResult{}, err
 	}
-	warm := max(f.warmup, minWarmup)
+	warm := f.warmup
 	workers := runtime.GOMAXPROCS(0)
 	benchRounds(e, labels, 0, warm, workers, f)
 	// A dropped series costs almost nothing per sample, so the figures would flatter the
@@ -201,8 +244,9 @@ func benchDetectSize(n, rounds int, profile string, f benchDetectFlags) (
 		Series:         n,
 		Shuffled:       shuffle,
 		ByRef:          f.refs,
-		Batch:          max(f.batch, 1),
+		Batch:          f.batch,
 		Warmup:         warm,
+		Rounds:         rounds,
 		Samples:        total,
 		Cores:          workers,
 		SamplesPerSec:  float64(total) / el,

@@ -30,7 +30,16 @@ const benchRemoteWriteLong = `Send remote_write 1.0 load to any receiver and rep
 accepted samples. Every round sends one sample of each series, in batches; the
 payloads depend only on the flags, so runs against different receivers (CEREBRO,
 Prometheus with --web.enable-remote-write-receiver) send the same bytes.
-scripts/bench-remote-write.sh runs the comparison with Prometheus.`
+scripts/bench-remote-write.sh runs the comparison with Prometheus.
+
+--target is the receiver's full remote_write URL, route included:
+  CEREBRO     http://HOST:8080/api/v1/ingest/remote-write
+  Prometheus  http://HOST:9090/api/v1/write
+A run in which no request succeeded exits non-zero with the last error.
+
+Sample times follow the wall clock: each round is stamped --step after the one before,
+or with the clock once that would pass it, and never ahead of the clock, so a round
+shorter than a millisecond (a few series) waits for the next one.`
 
 func benchRemoteWriteCmd() *cobra.Command {
 	var cfg loadgen.Config
@@ -42,19 +51,25 @@ func benchRemoteWriteCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			res, err := loadgen.Run(cmd.Context(), cfg, nil)
-			if err != nil {
+			if res.Target == "" { // refused before sending
 				return err
 			}
-			return printLoadResult(cmd.OutOrStdout(), res, asJSON)
+			if perr := printLoadResult(cmd.OutOrStdout(), res, asJSON); perr != nil {
+				return perr
+			}
+			return err
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&cfg.Target, "target", "", "remote_write URL of the receiver")
+	f.StringVar(&cfg.Target, "target", "", "full remote_write URL of the receiver, route "+
+		"included: CEREBRO http://HOST:8080/api/v1/ingest/remote-write, "+
+		"Prometheus http://HOST:9090/api/v1/write")
 	f.IntVar(&cfg.Series, "series", 10_000, "distinct series")
 	f.IntVar(&cfg.BatchSize, "batch", 2000, "series per request")
 	f.DurationVar(&cfg.Duration, "duration", 30*time.Second, "how long to send")
 	f.IntVar(&cfg.Concurrency, "concurrency", 4, "requests in flight")
-	f.DurationVar(&cfg.Step, "step", time.Second, "sample time advance per round")
+	f.DurationVar(&cfg.Step, "step", time.Second,
+		"largest sample time advance per round; rounds never run ahead of the clock")
 	f.StringVar(&cfg.Token, "token", "", "bearer token to send")
 	f.StringVar((*string)(&cfg.Pattern), "pattern", string(loadgen.Steady),
 		"values: steady (noise around a level) or sawtooth (every series fires)")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -65,15 +66,15 @@ func runEvalNAB(out, errw io.Writer, f nabFlags) error {
 	if f.data == "" {
 		return noCorpus("NAB")
 	}
+	names, err := selectProfiles(f.profile)
+	if err != nil {
+		return err
+	}
 	bench, err := nab.Load(f.data)
 	if err != nil {
 		return err
 	}
 	profiles, err := nab.LoadProfiles(f.data)
-	if err != nil {
-		return err
-	}
-	names, err := selectProfiles(f.profile)
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,8 @@ func selectProfiles(p string) ([]string, error) {
 			return []string{p}, nil
 		}
 	}
-	return nil, fmt.Errorf("selecting NAB profile: unknown profile %q", p)
+	return nil, fmt.Errorf("selecting NAB profile: unknown profile %q: use one of %s", p,
+		strings.Join(nab.ProfileNames, ", "))
 }
 
 // nabScores loads --results or runs the detector, and returns the default threshold.

@@ -16,8 +16,9 @@ import (
 
 // Config is what one load run sends.
 type Config struct {
-	// Target is the receiver's remote_write URL, for example
-	// http://127.0.0.1:9090/api/v1/write.
+	// Target is the receiver's remote_write URL, route included: for example
+	// http://127.0.0.1:8080/api/v1/ingest/remote-write for CEREBRO,
+	// http://127.0.0.1:9090/api/v1/write for Prometheus.
 	Target string
 	// Series is the number of distinct series; each round sends one sample of each.
 	Series int
@@ -27,7 +28,8 @@ type Config struct {
 	Duration time.Duration
 	// Concurrency is the number of requests in flight.
 	Concurrency int
-	// Step is how far sample time advances per round.
+	// Step is how far sample time advances per round at most: rounds are stamped with
+	// the wall clock once a Step a round would pass it (see roundTime).
 	Step time.Duration
 	// Token, when set, is sent as a bearer token.
 	Token string
@@ -89,7 +91,9 @@ const maxTimestamp = 1<<42 - 1
 // Run sends rounds of samples until cfg.Duration has passed or ctx ends. Each series
 // belongs to one worker, which sends its rounds in order, so no receiver sees a sample
 // older than one it already has. The payloads depend only on cfg, so two runs with the
-// same Config send the same bytes.
+// same Config send the same bytes. A run in which no request succeeded returns its Result
+// and an error quoting the last failure: its rate of zero measures the URL, not the
+// receiver.
 func Run(ctx context.Context, cfg Config, client *http.Client) (Result, error) {
 	cfg = cfg.Defaults()
 	if cfg.Target == "" {
@@ -120,7 +124,20 @@ func Run(ctx context.Context, cfg Config, client *http.Client) (Result, error) {
 		})
 	}
 	wg.Wait()
-	return st.result(cfg, workers, time.Now(), len(batches)), nil
+	res := st.result(cfg, workers, time.Now(), len(batches))
+	return res, noneAccepted(res, cfg.Duration)
+}
+
+// noneAccepted fails a run in which no request succeeded.
+func noneAccepted(r Result, d time.Duration) error {
+	switch {
+	case r.Samples > 0:
+		return nil
+	case r.LastError != "":
+		return fmt.Errorf("running load against %s: none of %d requests succeeded; "+
+			"last error: %s", r.Target, r.Requests, r.LastError)
+	}
+	return fmt.Errorf("running load against %s: no request completed in %s", r.Target, d)
 }
 
 // pick returns the batches worker w of n owns.
@@ -198,7 +215,10 @@ func (w *worker) run(ctx context.Context, mine []*batch) {
 	t0 := w.cfg.Start.UnixMilli()
 	last := t0 - 1
 	for r := 0; ; r++ {
-		t := roundTime(t0, r, w.cfg.Step, last)
+		t := roundTime(t0, r, w.cfg.Step, last, time.Now().UnixMilli())
+		if !waitFor(ctx, t) {
+			return
+		}
 		last = t
 		if t > maxTimestamp {
 			w.st.fail(errors.New("sample time beyond year 2109"))
@@ -216,15 +236,37 @@ func (w *worker) run(ctx context.Context, mine []*batch) {
 	}
 }
 
-// roundTime is the sample time of round r: Step after the round before, but never ahead
-// of the wall clock, so that a receiver that refuses samples from the future (both
-// Prometheus and CEREBRO, by 10 minutes) keeps taking them however fast the rounds go; a
-// round that catches up with the clock takes the next millisecond after the last. Rounds
-// used to run ahead by a Step each, and at 10,000 series, 1 s steps and a round every
-// few milliseconds nine requests in ten were refused after the first half minute.
-func roundTime(t0 int64, r int, step time.Duration, last int64) int64 {
-	t := min(t0+int64(r)*step.Milliseconds(), time.Now().UnixMilli())
-	return max(t, last+1)
+// roundTime is the sample time of round r, given the last round's time and the clock
+// (all Unix ms): Step after the first round's per round, but never ahead of the wall
+// clock, so that a receiver that refuses samples from the future (both Prometheus and
+// CEREBRO, by 10 minutes) keeps taking them however fast the rounds go. Rounds used to
+// run ahead by a Step each, and at 10,000 series, 1 s steps and a round every few
+// milliseconds nine requests in ten were refused after the first half minute. A round
+// that catches up with the clock takes the next millisecond after the last, which the
+// worker waits for (waitFor): rounds of a few series take microseconds, and stepping a
+// millisecond each without waiting ran 20 series 51 s ahead in 15 s, so that the next
+// run, starting at the clock, sent samples older than the receiver's last and every one
+// was skipped as out of order.
+func roundTime(t0 int64, r int, step time.Duration, last, now int64) int64 {
+	return max(min(t0+int64(r)*step.Milliseconds(), now), last+1)
+}
+
+// waitFor waits until the clock reaches Unix ms t, and reports whether ctx is still
+// live. It reads the clock once more a round and sleeps only after rounds shorter than
+// a millisecond, so many-series runs go as fast as the receiver answers.
+func waitFor(ctx context.Context, t int64) bool {
+	d := time.Until(time.UnixMilli(t))
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
 }
 
 // send encodes one batch for round r and posts it.
@@ -264,6 +306,10 @@ func (w *worker) post(ctx context.Context) error {
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	_ = resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("receiver answered %s: %s (is the target the full remote_write "+
+			"URL, route included?)", resp.Status, bytes.TrimSpace(msg))
+	}
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("receiver answered %s: %s", resp.Status, bytes.TrimSpace(msg))
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,18 +71,22 @@ func TestRun(t *testing.T) {
 			res, err := Run(context.Background(), Config{Target: srv.URL, Series: tc.series,
 				BatchSize: tc.batch, Concurrency: tc.concurrency,
 				Duration: 200 * time.Millisecond}, nil)
+			if tc.fail {
+				// A run that no request got through measures nothing: it fails, quoting why.
+				if err == nil || !strings.Contains(err.Error(), "400 Bad Request") {
+					t.Fatalf("run refused throughout gave error %v", err)
+				}
+				if res.Errors == 0 || res.Samples != 0 || res.LastError == "" {
+					t.Fatalf("refusals not counted: %+v", res)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			srv.Close() // waits for the handlers still running, so rc is read alone
 			rc.mu.Lock()
 			defer rc.mu.Unlock()
-			if tc.fail {
-				if res.Errors == 0 || res.Samples != 0 || res.LastError == "" {
-					t.Fatalf("refusals not counted: %+v", res)
-				}
-				return
-			}
 			// A request in flight when the run ends may reach the receiver uncounted.
 			inFlight := tc.concurrency * tc.batch
 			if res.Errors != 0 || res.Samples == 0 || int(res.Samples) > rc.samples ||
@@ -96,18 +101,75 @@ func TestRun(t *testing.T) {
 				t.Errorf("receiver saw %d series (want %d), %d out of order", len(rc.last),
 					tc.series, rc.disorder)
 			}
-			// Rounds far faster than the 1 s step must not carry sample times a step a
-			// round into the future, where receivers refuse them (the old code reached
-			// minutes ahead here). Rounds under a millisecond still move time on by one
-			// each: 30 series give about 9 a millisecond, 1.6 s ahead after 200 ms.
+			// Rounds far faster than the 1 s step must not carry sample times into the
+			// future, where receivers refuse them (stepping a second a round reached
+			// minutes ahead here, stepping a millisecond a round over a second).
 			now := time.Now().UnixMilli()
 			for id, ts := range rc.last {
-				if ts > now+5000 {
+				if ts > now {
 					t.Fatalf("series %s at %d ms, %d ms ahead of the clock after %d rounds",
 						id, ts, ts-now, res.Rounds)
 				}
 			}
 		})
+	}
+}
+
+// TestRunFewSeriesFollowsClock runs a few series twice against one receiver, as a tester
+// did with 20 and then 5 series. Rounds of a few series take microseconds; when each
+// stepped a millisecond past the last, the first run left its series stamped seconds ahead
+// of the clock and the second run, starting at the clock, sent only samples older than
+// those, which the receiver skipped as out of order.
+func TestRunFewSeriesFollowsClock(t *testing.T) {
+	rc := &receiver{last: map[string]int64{}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	const d = 300 * time.Millisecond
+	for run := range 2 {
+		start := time.Now()
+		res, err := Run(context.Background(), Config{Target: srv.URL, Series: 5,
+			Pattern: Sawtooth, Duration: d}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := time.Now().UnixMilli()
+		rc.mu.Lock()
+		for id, ts := range rc.last {
+			if ts > end {
+				t.Errorf("run %d: series %s %d ms ahead of the clock", run, id, ts-end)
+			}
+		}
+		disorder := rc.disorder
+		rc.mu.Unlock()
+		if disorder != 0 {
+			t.Fatalf("run %d: receiver saw %d samples out of order", run, disorder)
+		}
+		// One round a millisecond at most, and the clock's millisecond of the first.
+		if ms := end - start.UnixMilli(); res.Rounds > ms+1 {
+			t.Errorf("run %d: %d rounds in %d ms", run, res.Rounds, ms)
+		}
+	}
+}
+
+// TestRoundTime pins the sample time of a round: Step after the first round's while
+// that is behind the clock, then the clock, and never the same millisecond twice.
+func TestRoundTime(t *testing.T) {
+	const t0, now = 1_000_000, 1_010_000
+	tests := []struct {
+		r    int
+		last int64
+		want int64
+	}{
+		{r: 0, last: t0 - 1, want: t0},
+		{r: 3, last: t0 + 2000, want: t0 + 3000}, // behind the clock: a step a round
+		{r: 20, last: t0 + 9000, want: now},      // the step would pass the clock
+		{r: 21, last: now, want: now + 1},        // same millisecond: the next one,
+		{r: 22, last: now + 1, want: now + 2},    // which the caller waits for
+	}
+	for _, tt := range tests {
+		if got := roundTime(t0, tt.r, time.Second, tt.last, now); got != tt.want {
+			t.Errorf("round %d after %d: %d, want %d", tt.r, tt.last, got, tt.want)
+		}
 	}
 }
 

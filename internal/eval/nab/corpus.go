@@ -3,8 +3,10 @@ package nab
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -46,6 +48,9 @@ type Corpus struct {
 
 // Load reads dir/data/*/*.csv and dir/labels/combined_windows.json.
 func Load(dir string) (*Corpus, error) {
+	if err := checkDir(dir); err != nil {
+		return nil, fmt.Errorf("loading NAB corpus: %w", err)
+	}
 	windows, err := loadWindows(filepath.Join(dir, "labels", "combined_windows.json"))
 	if err != nil {
 		return nil, err
@@ -71,6 +76,21 @@ func Load(dir string) (*Corpus, error) {
 		return nil, fmt.Errorf("loading NAB corpus %q: no labelled files", dir)
 	}
 	return c, nil
+}
+
+// checkDir fails when dir is not a directory, saying so, rather than leaving it to the
+// first file looked for inside, whose error would name that file.
+func checkDir(dir string) error {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("directory %q does not exist", dir)
+	case err != nil:
+		return err
+	case !st.IsDir():
+		return fmt.Errorf("%q is not a directory", dir)
+	}
+	return nil
 }
 
 // Windows counts the anomaly windows of the corpus.

@@ -15,6 +15,9 @@ import (
 // dir/<category>/<detector>_<file>.csv, optionally gzipped, with a timestamp and an
 // anomaly_score column. It returns one score per corpus row, in corpus order.
 func LoadResults(dir string, c *Corpus) ([][]float64, error) {
+	if err := checkDir(dir); err != nil {
+		return nil, fmt.Errorf("reading NAB results: %w", err)
+	}
 	out := make([][]float64, len(c.Files))
 	for i, f := range c.Files {
 		path, err := findResult(dir, f.Name)
