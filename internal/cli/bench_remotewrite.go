@@ -72,7 +72,8 @@ func benchRemoteWriteCmd() *cobra.Command {
 		"largest sample time advance per round; rounds never run ahead of the clock")
 	f.StringVar(&cfg.Token, "token", "", "bearer token to send")
 	f.StringVar((*string)(&cfg.Pattern), "pattern", string(loadgen.Steady),
-		"values: steady (noise around a level) or sawtooth (every series fires)")
+		"values: steady (noise around a level) or sawtooth (climbs, falls every 100 "+
+			"rounds; CEREBRO reads it as a counter with resets)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	_ = c.MarkFlagRequired("target")
 	return c

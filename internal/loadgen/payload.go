@@ -91,8 +91,10 @@ type Pattern string
 
 // The patterns. Steady is what most real series look like to a detector: noise around a
 // level that differs between series. Sawtooth climbs by one each round and falls back
-// every 100 rounds, so every series of a detecting receiver fires on each fall: the worst
-// case for what happens after detection.
+// every 100 rounds. It was meant to make every series of a detecting receiver fire on
+// each fall; it does not: a gauge that only rose for 30 samples and then fell by more
+// than half is taken for a counter that was reset, so CEREBRO watches its rate, which is
+// steady. It exercises that path, not the signal path.
 const (
 	Steady   Pattern = "steady"
 	Sawtooth Pattern = "sawtooth"
