@@ -2,6 +2,7 @@ package nab
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -144,5 +145,28 @@ func TestScoreFileRules(t *testing.T) {
 				t.Errorf("raw = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestOptimizeNothingDetected checks that when detecting nothing scores best, the
+// threshold is finite and above every output, so that --json can encode it.
+func TestOptimizeNothingDetected(t *testing.T) {
+	f := &File{Name: "a/x.csv", Category: "a", Stamps: make([]string, 2000),
+		Times: make([]int64, 2000), Values: make([]float64, 2000),
+		Windows: []Window{{Left: 1500, Right: 1510}}}
+	c := &Corpus{Files: []*File{f}}
+	scores := [][]float64{make([]float64, 2000)}
+	for i := range 1000 {
+		scores[0][1000+i] = 0.9 // every row fires, nearly all outside the window
+	}
+	r, err := Optimize(c, scores, Profile{Name: "standard", TP: 1, FP: 0.11, FN: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.IsInf(r.Threshold, 0) || r.Threshold <= 0.9 {
+		t.Errorf("threshold %v, want finite and above 0.9", r.Threshold)
+	}
+	if _, err := json.Marshal(r); err != nil {
+		t.Errorf("result does not encode: %v", err)
 	}
 }

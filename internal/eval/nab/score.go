@@ -197,7 +197,12 @@ func Optimize(c *Corpus, scores [][]float64, p Profile) (*Result, error) {
 		best[i] = -p.FN
 	}
 	total := -float64(counted) * p.FN
-	bestTotal, bestTheta := total, math.Inf(1)
+	// Nothing detected is a threshold just above the highest output: finite, so that
+	// the result encodes as JSON.
+	bestTotal, bestTheta := total, 1.0
+	if len(rows) > 0 {
+		bestTheta = math.Nextafter(max(rows[0].score, 1), math.Inf(1))
+	}
 	for i := 0; i < len(rows); {
 		j := i
 		for ; j < len(rows) && rows[j].score == rows[i].score; j++ {
