@@ -48,6 +48,7 @@ type App struct {
 	// pullers keep where each pull section got to; they are saved before the stages
 	// (saveAll), so that a restart asks again for what the detectors' state lacks.
 	pullers []*pull.Puller
+	unlock  func() // releases the data directory (lockDataDir)
 	routes  []api.Route
 	runners []func(ctx context.Context) error
 	ready   atomic.Bool
@@ -67,9 +68,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.reg.MustRegister(collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	// One server per data directory: the store and the snapshots are its alone.
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	a.unlock = unlock
+
 	// The store holds the signal log every later stage reads.
 	st, err := store.Open(ctx, cfg.DataDir)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	a.st = st
@@ -82,7 +91,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		}
 	}
 	if err := a.buildStages(st, graph); err != nil {
-		st.Close()
+		a.shutdown()
 		return nil, err
 	}
 
@@ -93,7 +102,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 
 	a.ln, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		st.Close()
+		a.shutdown()
 		return nil, fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 	}
 	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
@@ -144,6 +153,7 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 func (a *App) shutdown() error {
+	defer a.unlock()
 	return a.st.Close()
 }
 

@@ -265,3 +265,19 @@ func TestStaleSnapshotTempsRemoved(t *testing.T) {
 		t.Errorf("the snapshot itself is gone: %v", err)
 	}
 }
+
+// TestDataDirLocked checks that a second server on the same data directory refuses to
+// start, naming the directory, and that the directory is free again once the first stops.
+func TestDataDirLocked(t *testing.T) {
+	dir := t.TempDir()
+	first := start(t, dir)
+	cfg := config.Default()
+	cfg.Listen, cfg.DataDir = "127.0.0.1:0", dir
+	if _, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler)); err == nil ||
+		!strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("second server on %s: %v, want an error naming the dir in use", dir, err)
+	}
+	first.stop(t)
+	second := start(t, dir)
+	second.stop(t)
+}
