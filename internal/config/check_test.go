@@ -106,10 +106,18 @@ func TestParseProblems(t *testing.T) {
 			`c.yaml:1: detect.overrides[1].sensitivty: unknown key; ` +
 				`did you mean "sensitivity"?`,
 			`c.yaml:1: detect.overrides[0].selector: parsing selector "up{": ` +
-				"invalid selector: missing }",
+				"1:4: parse error: unexpected end of input inside braces",
 			`c.yaml:1: detect.overrides[1].selector: parsing selector "{job=~\"(\"}": ` +
-				`compiling regexp of "job": error parsing regexp: ` +
-				"missing closing ): `^(?:()$`",
+				"1:2: parse error: error parsing regexp: missing closing ): `(`",
+		}},
+		{"a limit that is no number, a stale_after of a second", "detect:\n" +
+			"  stale_after: 1s\n  capacities: [{selector: q, limit: .nan}]\n", []string{
+			"c.yaml:2: detect.stale_after: 1s is under 1m0s",
+			"c.yaml:3: detect.capacities[0].limit: NaN is not a finite number",
+		}},
+		{"a selector PromQL refuses", "detect: {mute: ['not a selector(((']}\n", []string{
+			`c.yaml:1: detect.mute[0]: parsing selector "not a selector(((": ` +
+				"1:5: parse error: unexpected identifier \"a\"",
 		}},
 		{"a list item that is not a mapping hides no other item", "pull:\n  - 3\n" +
 			"  - {url: 'http://q:9090', selectors: [up], interval: -1s}\n", []string{

@@ -3,6 +3,7 @@ package detect
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -59,6 +60,9 @@ type Config struct {
 	// Series named *_ratio or *_utilization have a built-in limit of 1, *_percent of 100.
 	Capacities []Capacity `yaml:"capacities"`
 }
+
+// minStaleAfter is the shortest stale_after accepted.
+const minStaleAfter = time.Minute
 
 // DefaultMute selects Prometheus's scrape meta series, muted unless Mute is set.
 const DefaultMute = `{__name__=~"scrape_.+"}`
@@ -140,6 +144,10 @@ func (cfg Config) Validate() error {
 		if _, err := ParseSelector(c.Selector); err != nil {
 			errs = append(errs, fmt.Errorf("capacities[%d].selector: %w", i, err))
 		}
+		if math.IsNaN(c.Limit) || math.IsInf(c.Limit, 0) {
+			errs = append(errs, fmt.Errorf("capacities[%d].limit: %v is not a finite number",
+				i, c.Limit))
+		}
 	}
 	for _, d := range []struct {
 		name string
@@ -150,6 +158,12 @@ func (cfg Config) Validate() error {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s: %v is negative", d.name, d.v))
 		}
+	}
+	// Below a minute, every series that skips a scrape or two would count as stopped:
+	// its firing episodes resolved (ResolveStale) and its state evictable.
+	if cfg.StaleAfter > 0 && cfg.StaleAfter < minStaleAfter {
+		errs = append(errs, fmt.Errorf("stale_after: %v is under %v", cfg.StaleAfter,
+			minStaleAfter))
 	}
 	return errors.Join(errs...)
 }

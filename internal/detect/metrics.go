@@ -42,7 +42,7 @@ func newMetrics(scored, offHeap func() float64) *metrics {
 		}),
 		dropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cerebro_detect_series_dropped_total",
-			Help: "Batches of new series dropped because max_series was reached.",
+			Help: "New series not tracked because max_series was reached.",
 		}),
 		evicted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cerebro_detect_series_evicted_total",
