@@ -137,6 +137,7 @@ func (a *App) Run(ctx context.Context) error {
 	})
 	g.Go(func() error {
 		<-ctx.Done()
+		a.log.Info("shutting down: saving snapshots, closing the store")
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		return a.srv.Shutdown(sctx)

@@ -32,12 +32,20 @@ func (a *App) restore(name string, s snapshotter) {
 		return
 	}
 	defer f.Close()
-	if err := s.Restore(bufio.NewReader(f)); err != nil {
+	attrs := []any{"path", path}
+	if fi, err := f.Stat(); err == nil {
+		attrs = append(attrs, "age", time.Since(fi.ModTime()).Round(time.Second))
+	}
+	err = s.Restore(bufio.NewReader(f))
+	if n, ok := s.(interface{ Len() int }); ok {
+		attrs = append(attrs, "series", n.Len())
+	}
+	if err != nil {
 		a.log.Warn("restoring snapshot incomplete; the error says what was kept",
-			"path", path, "err", err)
+			append(attrs, "err", err)...)
 		return
 	}
-	a.log.Info("snapshot restored", "path", path)
+	a.log.Info("snapshot restored", attrs...)
 }
 
 // removeStaleTemps deletes the temporary files of saves that a crash interrupted: save
