@@ -11,7 +11,12 @@ const pruneEvery = 10 * time.Minute
 // prune applies retention until ctx ends. A failed prune is logged and retried next time:
 // keeping data a little longer is harmless.
 func (a *App) prune(ctx context.Context) error {
-	t := time.NewTicker(pruneEvery)
+	return every(ctx, pruneEvery, a.pruneOnce)
+}
+
+// every calls fn every d until ctx ends, then returns nil.
+func every(ctx context.Context, d time.Duration, fn func(context.Context)) error {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
@@ -19,7 +24,7 @@ func (a *App) prune(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		a.pruneOnce(ctx)
+		fn(ctx)
 	}
 }
 

@@ -10,28 +10,21 @@ import (
 const staleEvery = time.Minute
 
 // staleLoop resolves the firing episodes of series that stopped sending
-// (detect.Engine.ResolveStale), so that their incidents can resolve. The signals go
-// through the outbox: a failed commit keeps them for the next batch.
+// (detect.Engine.ResolveStale), so that their incidents can resolve.
 func (a *App) staleLoop(ctx context.Context) error {
-	every := min(staleEvery, max(a.cfg.Detect.Defaults().StaleAfter/4, time.Second))
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			sigs := a.detect.ResolveStale(nil)
-			if len(sigs) == 0 {
-				continue
-			}
-			a.log.Info("resolved the episodes of series that stopped sending",
-				"count", len(sigs))
-			if err := a.outbox.send(ctx, sigs, a.signals.Accept); err != nil &&
-				ctx.Err() == nil {
-				a.log.Warn("storing stale resolves failed; kept for the next batch",
-					"err", err)
-			}
-		}
+	d := min(staleEvery, max(a.cfg.Detect.Defaults().StaleAfter/4, time.Second))
+	return every(ctx, d, a.resolveStale)
+}
+
+// resolveStale stores the resolves through the outbox: a failed commit keeps them for the
+// next batch.
+func (a *App) resolveStale(ctx context.Context) {
+	sigs := a.detect.ResolveStale(nil)
+	if len(sigs) == 0 {
+		return
+	}
+	a.log.Info("resolved the episodes of series that stopped sending", "count", len(sigs))
+	if err := a.outbox.send(ctx, sigs, a.signals.Accept); err != nil && ctx.Err() == nil {
+		a.log.Warn("storing stale resolves failed; kept for the next batch", "err", err)
 	}
 }

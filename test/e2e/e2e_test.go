@@ -333,16 +333,7 @@ func checkFaultIncident(t *testing.T, in signal.Incident) {
 // nothing a peer sent was rejected.
 func checkCerebroMetrics(t *testing.T, cerebroURL string) {
 	t.Helper()
-	resp, err := http.Get(cerebroURL + "/metrics")
-	if err != nil {
-		t.Fatalf("scraping cerebro: %v", err)
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("parsing cerebro metrics: %v", err)
-	}
+	mfs := scrapeCerebro(t, cerebroURL)
 	ok := map[string]float64{}
 	for _, m := range mfs["cerebro_ingest_requests_total"].GetMetric() {
 		if strings.HasPrefix(lbl(m.GetLabel(), "code"), "2") {
@@ -360,6 +351,22 @@ func checkCerebroMetrics(t *testing.T, cerebroURL string) {
 				lbl(m.GetLabel(), "source"), lbl(m.GetLabel(), "reason"))
 		}
 	}
+}
+
+// scrapeCerebro reads CEREBRO's own /metrics.
+func scrapeCerebro(t *testing.T, cerebroURL string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(cerebroURL + "/metrics")
+	if err != nil {
+		t.Fatalf("scraping cerebro: %v", err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parsing cerebro metrics: %v", err)
+	}
+	return mfs
 }
 
 // client reads CEREBRO's API. When a read fails it says first whether a process died.

@@ -16,8 +16,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
@@ -205,18 +203,8 @@ func queueAnomalies(t *testing.T, c *client) string {
 // result label is result when result is set.
 func metricValue(t *testing.T, cerebroURL, family, result string) float64 {
 	t.Helper()
-	resp, err := http.Get(cerebroURL + "/metrics")
-	if err != nil {
-		t.Fatalf("scraping cerebro: %v", err)
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("parsing cerebro metrics: %v", err)
-	}
 	sum := 0.0
-	for _, m := range mfs[family].GetMetric() {
+	for _, m := range scrapeCerebro(t, cerebroURL)[family].GetMetric() {
 		if result == "" || lbl(m.GetLabel(), "result") == result {
 			sum += m.GetCounter().GetValue()
 		}
