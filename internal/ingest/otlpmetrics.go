@@ -40,10 +40,10 @@ const OTLPMetricsSource = "otlp-metrics"
 // NAME{quantile="q"}. Bucket counts are not passed on: detection watches rates and sums,
 // and buckets would multiply series tenfold. Points flagged "no recorded value" are
 // dropped like staleness markers; NaN, ±Inf, missing times, times more than MaxFutureSkew
-// ahead and label sets that are still unusable (a value that is not UTF-8, more labels or
-// bytes than MaxSeriesLabels and MaxSeriesLabelBytes) are dropped and counted as in
-// RemoteWriteHandler, and reported in partial_success (rejected_data_points and
-// error_message) as the OTLP specification asks.
+// ahead, metrics without a name (no_metric_name) and label sets that are still unusable
+// (a value that is not UTF-8, more labels or bytes than MaxSeriesLabels and
+// MaxSeriesLabelBytes) are dropped and counted as in RemoteWriteHandler, and reported in
+// partial_success (rejected_data_points and error_message) as the OTLP specification asks.
 //
 // Limits: errors are JSON bodies, not the google.rpc.Status the OTLP spec asks for.
 func OTLPMetricsHandler(g *Guard, cfg SourceConfig, sink SeriesSink) http.Handler {
@@ -164,8 +164,14 @@ type otlpConverter struct {
 	base     []signal.Label // reused by pointLabels
 }
 
-// metric converts every data point of one metric.
+// metric converts every data point of one metric. A metric without a name has its points
+// dropped as no_metric_name, as remote_write drops a series without __name__: promName
+// would call it "_", one series mixing whatever every nameless metric measures.
 func (c *otlpConverter) metric(m pmetric.Metric) {
+	if m.Name() == "" {
+		c.drops.add(dropNoName, pointCount(m))
+		return
+	}
 	name := promName(m.Name())
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
@@ -186,6 +192,23 @@ func (c *otlpConverter) metric(m pmetric.Metric) {
 	default:
 		c.drops.add(dropUnsupported, 1)
 	}
+}
+
+// pointCount is the number of data points of a metric.
+func pointCount(m pmetric.Metric) int {
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		return m.Gauge().DataPoints().Len()
+	case pmetric.MetricTypeSum:
+		return m.Sum().DataPoints().Len()
+	case pmetric.MetricTypeHistogram:
+		return m.Histogram().DataPoints().Len()
+	case pmetric.MetricTypeExponentialHistogram:
+		return m.ExponentialHistogram().DataPoints().Len()
+	case pmetric.MetricTypeSummary:
+		return m.Summary().DataPoints().Len()
+	}
+	return 0
 }
 
 func (c *otlpConverter) numbers(name string, dps pmetric.NumberDataPointSlice) {
