@@ -20,7 +20,10 @@ const OTLPMetricsSource = "otlp-metrics"
 // optionally gzip-compressed. It answers 200 with an ExportMetricsServiceResponse in the
 // request's encoding once sink.AcceptSeries has returned; data points that were dropped
 // for being invalid are reported in its partial_success. Undecodable bodies get 400, other
-// content types 415, oversized bodies 413.
+// content types 415, oversized bodies 413. Before decoding, a request of more than
+// MaxOTLPItems data points and summary quantiles gets 413, and JSON nested too deep for an
+// attribute value MaxAnyValueDepth deep gets 400, as does such a value in protobuf
+// (checkOTLPBody, anyString): either would cost the process its memory or stack.
 //
 // Every data point becomes one sample of a series named after the metric, with dots and
 // other characters Prometheus does not allow replaced by underscores, and _total added
@@ -126,6 +129,9 @@ func serveOTLPMetrics(r *http.Request, isJSON bool, now time.Time, sink SeriesSi
 // after now are dropped; a zero now sets no limit.
 func DecodeOTLPMetrics(body []byte, isJSON bool, now time.Time) ([]signal.Series, *drops,
 	error) {
+	if err := checkOTLPBody(body, isJSON, metricsShape); err != nil {
+		return nil, nil, err
+	}
 	req := pmetricotlp.NewExportRequest()
 	var err error
 	if isJSON {
@@ -141,7 +147,7 @@ func DecodeOTLPMetrics(body []byte, isJSON bool, now time.Time) ([]signal.Series
 		c.drops.notAfter = futureLimit(now)
 	}
 	rms := req.Metrics().ResourceMetrics()
-	for i := range rms.Len() {
+	for i := 0; i < rms.Len() && c.err == nil; i++ {
 		rm := rms.At(i)
 		c.setResource(rm.Resource().Attributes())
 		sms := rm.ScopeMetrics()
@@ -151,6 +157,9 @@ func DecodeOTLPMetrics(body []byte, isJSON bool, now time.Time) ([]signal.Series
 				c.metric(ms.At(k))
 			}
 		}
+	}
+	if c.err != nil {
+		return nil, nil, c.err
 	}
 	return c.series, c.drops, nil
 }
@@ -162,12 +171,19 @@ type otlpConverter struct {
 	drops    *drops
 	scratch  []attrLabel    // reused by setResource and pointLabels
 	base     []signal.Label // reused by pointLabels
+	// err refuses the whole request: an attribute nested past MaxAnyValueDepth is no
+	// telemetry but an attack or a broken sender, and pdata's JSON gets a 400 for the
+	// same before decoding (checkOTLPBody).
+	err error
 }
 
 // metric converts every data point of one metric. A metric without a name has its points
 // dropped as no_metric_name, as remote_write drops a series without __name__: promName
 // would call it "_", one series mixing whatever every nameless metric measures.
 func (c *otlpConverter) metric(m pmetric.Metric) {
+	if c.err != nil {
+		return
+	}
 	if m.Name() == "" {
 		c.drops.add(dropNoName, pointCount(m))
 		return
