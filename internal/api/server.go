@@ -80,7 +80,7 @@ func get(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
-			fail(w, http.StatusMethodNotAllowed, ingest.TypeBadRequest,
+			fail(w, http.StatusMethodNotAllowed, ingest.TypeMethodNotAllowed,
 				"method "+r.Method+" not allowed; use GET")
 			return
 		}

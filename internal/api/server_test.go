@@ -138,6 +138,9 @@ func TestWrongMethod(t *testing.T) {
 				t.Errorf("status %d, Allow %q; want 405 and GET, HEAD", w.Code,
 					w.Header().Get("Allow"))
 			}
+			if !strings.Contains(w.Body.String(), `"error":"method_not_allowed"`) {
+				t.Errorf("body %s; want error type method_not_allowed", w.Body)
+			}
 		})
 	}
 	w, _ := serve(t, "", httptest.NewRequest(http.MethodHead, "/healthz", nil))

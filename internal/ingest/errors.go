@@ -26,6 +26,8 @@ const (
 	TypeUnsupported  = "unsupported_media_type"
 	TypeUnavailable  = "unavailable"
 	TypeNotFound     = "not_found"
+	// TypeMethodNotAllowed goes with 405: the request may be fine, its method is not.
+	TypeMethodNotAllowed = "method_not_allowed"
 )
 
 // Errorf builds a 400 bad_request error.

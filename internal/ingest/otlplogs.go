@@ -28,7 +28,8 @@ const maxLogLabels = 32
 // (application/x-protobuf) or JSON (application/json), optionally gzip-encoded. It answers
 // 200 with an empty ExportLogsServiceResponse in the request's encoding once
 // sink.AcceptLogs has returned; 400 for a body that does not decode, 415 for another
-// content type or encoding, 413 above MaxBodyBytes, 503 when the sink fails.
+// content type or encoding, 413 above MaxBodyBytes or MaxOTLPItems log records, 400 for a
+// body or resource attribute nested deeper than MaxAnyValueDepth, 503 when the sink fails.
 //
 // The service is the resource attribute service.name, else another service-like attribute
 // (signal.ServiceFromLabels), unless cfg.Service overrides it. Empty bodies are skipped,
@@ -108,6 +109,9 @@ func writeOTLPResponse(w http.ResponseWriter, isJSON bool, future int) {
 // DecodeOTLPLogs decodes an ExportLogsServiceRequest into log lines. service, when not
 // empty, overrides the service of every line.
 func DecodeOTLPLogs(body []byte, isJSON bool, service string) ([]signal.LogLine, error) {
+	if err := checkOTLPBody(body, isJSON, logsShape); err != nil {
+		return nil, err
+	}
 	req := plogotlp.NewExportRequest()
 	var err error
 	if isJSON {
@@ -122,24 +126,35 @@ func DecodeOTLPLogs(body []byte, isJSON bool, service string) ([]signal.LogLine,
 	rls := req.Logs().ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
-		labels := attrLabels(rl.Resource().Attributes())
+		labels, err := attrLabels(rl.Resource().Attributes())
+		if err != nil {
+			return nil, err
+		}
 		svc := service
 		if svc == "" {
 			svc = signal.ServiceFromLabels(labels)
 		}
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
-			out = appendRecords(out, sls.At(j).LogRecords(), svc, labels)
+			if out, err = appendRecords(out, sls.At(j).LogRecords(), svc, labels); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
 }
 
+// appendRecords appends a line per record with a body; a body nested past
+// MaxAnyValueDepth refuses the request.
 func appendRecords(out []signal.LogLine, recs plog.LogRecordSlice, svc string,
-	labels map[string]string) []signal.LogLine {
+	labels map[string]string) ([]signal.LogLine, error) {
 	for k := 0; k < recs.Len(); k++ {
 		rec := recs.At(k)
-		body := cleanLine(rec.Body().AsString())
+		text, ok := anyString(rec.Body())
+		if !ok {
+			return nil, errTooDeep(fmt.Sprintf("the body of log record %d", k))
+		}
+		body := cleanLine(text)
 		if body == "" {
 			continue
 		}
@@ -155,20 +170,24 @@ func appendRecords(out []signal.LogLine, recs plog.LogRecordSlice, svc string,
 			Severity: otlpSeverity(rec.SeverityNumber(), rec.SeverityText()),
 		})
 	}
-	return out
+	return out, nil
 }
 
-// attrLabels flattens resource attributes to strings, at most maxLogLabels of them.
-func attrLabels(attrs pcommon.Map) map[string]string {
+// attrLabels flattens resource attributes to strings, at most maxLogLabels of them; one
+// nested past MaxAnyValueDepth refuses the request.
+func attrLabels(attrs pcommon.Map) (map[string]string, error) {
 	out := make(map[string]string, min(attrs.Len(), maxLogLabels))
-	attrs.Range(func(k string, v pcommon.Value) bool {
+	for k, v := range attrs.All() {
 		if len(out) >= maxLogLabels {
-			return false
+			break
 		}
-		out[cleanLine(k)] = cleanLine(v.AsString())
-		return true
-	})
-	return out
+		s, ok := anyString(v)
+		if !ok {
+			return nil, errTooDeep(fmt.Sprintf("resource attribute %.64q", k))
+		}
+		out[cleanLine(k)] = cleanLine(s)
+	}
+	return out, nil
 }
 
 // otlpSeverity maps an OTLP severity number, or else its text, to a severity; "" when

@@ -20,7 +20,10 @@ const OTLPMetricsSource = "otlp-metrics"
 // optionally gzip-compressed. It answers 200 with an ExportMetricsServiceResponse in the
 // request's encoding once sink.AcceptSeries has returned; data points that were dropped
 // for being invalid are reported in its partial_success. Undecodable bodies get 400, other
-// content types 415, oversized bodies 413.
+// content types 415, oversized bodies 413. Before decoding, a request of more than
+// MaxOTLPItems data points and summary quantiles gets 413, and JSON nested too deep for an
+// attribute value MaxAnyValueDepth deep gets 400, as does such a value in protobuf
+// (checkOTLPBody, anyString): either would cost the process its memory or stack.
 //
 // Every data point becomes one sample of a series named after the metric, with dots and
 // other characters Prometheus does not allow replaced by underscores, and _total added
@@ -40,10 +43,10 @@ const OTLPMetricsSource = "otlp-metrics"
 // NAME{quantile="q"}. Bucket counts are not passed on: detection watches rates and sums,
 // and buckets would multiply series tenfold. Points flagged "no recorded value" are
 // dropped like staleness markers; NaN, ±Inf, missing times, times more than MaxFutureSkew
-// ahead and label sets that are still unusable (a value that is not UTF-8, more labels or
-// bytes than MaxSeriesLabels and MaxSeriesLabelBytes) are dropped and counted as in
-// RemoteWriteHandler, and reported in partial_success (rejected_data_points and
-// error_message) as the OTLP specification asks.
+// ahead, metrics without a name (no_metric_name) and label sets that are still unusable
+// (a value that is not UTF-8, more labels or bytes than MaxSeriesLabels and
+// MaxSeriesLabelBytes) are dropped and counted as in RemoteWriteHandler, and reported in
+// partial_success (rejected_data_points and error_message) as the OTLP specification asks.
 //
 // Limits: errors are JSON bodies, not the google.rpc.Status the OTLP spec asks for.
 func OTLPMetricsHandler(g *Guard, cfg SourceConfig, sink SeriesSink) http.Handler {
@@ -126,6 +129,9 @@ func serveOTLPMetrics(r *http.Request, isJSON bool, now time.Time, sink SeriesSi
 // after now are dropped; a zero now sets no limit.
 func DecodeOTLPMetrics(body []byte, isJSON bool, now time.Time) ([]signal.Series, *drops,
 	error) {
+	if err := checkOTLPBody(body, isJSON, metricsShape); err != nil {
+		return nil, nil, err
+	}
 	req := pmetricotlp.NewExportRequest()
 	var err error
 	if isJSON {
@@ -141,7 +147,7 @@ func DecodeOTLPMetrics(body []byte, isJSON bool, now time.Time) ([]signal.Series
 		c.drops.notAfter = futureLimit(now)
 	}
 	rms := req.Metrics().ResourceMetrics()
-	for i := range rms.Len() {
+	for i := 0; i < rms.Len() && c.err == nil; i++ {
 		rm := rms.At(i)
 		c.setResource(rm.Resource().Attributes())
 		sms := rm.ScopeMetrics()
@@ -151,6 +157,9 @@ func DecodeOTLPMetrics(body []byte, isJSON bool, now time.Time) ([]signal.Series
 				c.metric(ms.At(k))
 			}
 		}
+	}
+	if c.err != nil {
+		return nil, nil, c.err
 	}
 	return c.series, c.drops, nil
 }
@@ -162,10 +171,23 @@ type otlpConverter struct {
 	drops    *drops
 	scratch  []attrLabel    // reused by setResource and pointLabels
 	base     []signal.Label // reused by pointLabels
+	// err refuses the whole request: an attribute nested past MaxAnyValueDepth is no
+	// telemetry but an attack or a broken sender, and pdata's JSON gets a 400 for the
+	// same before decoding (checkOTLPBody).
+	err error
 }
 
-// metric converts every data point of one metric.
+// metric converts every data point of one metric. A metric without a name has its points
+// dropped as no_metric_name, as remote_write drops a series without __name__: promName
+// would call it "_", one series mixing whatever every nameless metric measures.
 func (c *otlpConverter) metric(m pmetric.Metric) {
+	if c.err != nil {
+		return
+	}
+	if m.Name() == "" {
+		c.drops.add(dropNoName, pointCount(m))
+		return
+	}
 	name := promName(m.Name())
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
@@ -186,6 +208,23 @@ func (c *otlpConverter) metric(m pmetric.Metric) {
 	default:
 		c.drops.add(dropUnsupported, 1)
 	}
+}
+
+// pointCount is the number of data points of a metric.
+func pointCount(m pmetric.Metric) int {
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		return m.Gauge().DataPoints().Len()
+	case pmetric.MetricTypeSum:
+		return m.Sum().DataPoints().Len()
+	case pmetric.MetricTypeHistogram:
+		return m.Histogram().DataPoints().Len()
+	case pmetric.MetricTypeExponentialHistogram:
+		return m.ExponentialHistogram().DataPoints().Len()
+	case pmetric.MetricTypeSummary:
+		return m.Summary().DataPoints().Len()
+	}
+	return 0
 }
 
 func (c *otlpConverter) numbers(name string, dps pmetric.NumberDataPointSlice) {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -62,7 +63,15 @@ func (c *otlpConverter) setResource(attrs pcommon.Map) {
 	c.scratch = c.scratch[:0]
 	for k, v := range attrs.All() {
 		name, ok := resourceLabels[k]
-		if s := v.AsString(); ok && s != "" {
+		if !ok {
+			continue
+		}
+		s, shallow := anyString(v)
+		if !shallow {
+			c.err = errTooDeep(fmt.Sprintf("resource attribute %.64q", k))
+			break
+		}
+		if s != "" {
 			c.scratch = append(c.scratch, attrLabel{name: name, key: k, value: s})
 		}
 	}
@@ -79,7 +88,12 @@ func (c *otlpConverter) setResource(attrs pcommon.Map) {
 func (c *otlpConverter) pointLabels(attrs pcommon.Map) []signal.Label {
 	c.scratch = c.scratch[:0]
 	for k, v := range attrs.All() {
-		if s := v.AsString(); s != "" {
+		s, shallow := anyString(v)
+		if !shallow {
+			c.err = errTooDeep(fmt.Sprintf("data point attribute %.64q", k))
+			break
+		}
+		if s != "" {
 			c.scratch = append(c.scratch, attrLabel{name: promName(k), key: k, value: s})
 		}
 	}

@@ -145,6 +145,30 @@ func badAttrRequest(t *testing.T, ts pcommon.Timestamp) []byte {
 	return b
 }
 
+// namelessRequest is a gauge point and a histogram point whose metrics have no name, and a
+// named gauge point.
+func namelessRequest(t *testing.T, ts pcommon.Timestamp) []byte {
+	md := pmetric.NewMetrics()
+	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
+	g := ms.AppendEmpty().SetEmptyGauge().DataPoints().AppendEmpty()
+	g.SetDoubleValue(1)
+	g.SetTimestamp(ts)
+	h := ms.AppendEmpty().SetEmptyHistogram().DataPoints().AppendEmpty()
+	h.SetCount(2)
+	h.SetSum(3)
+	h.SetTimestamp(ts)
+	named := ms.AppendEmpty()
+	named.SetName("up")
+	dp := named.SetEmptyGauge().DataPoints().AppendEmpty()
+	dp.SetDoubleValue(1)
+	dp.SetTimestamp(ts)
+	b, err := pmetricotlp.NewExportRequestFromMetrics(md).MarshalProto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestOTLPMetricsBadInput(t *testing.T) {
 	const ns = 1_700_000_000_000_000_000
 	cases := []struct {
@@ -170,6 +194,8 @@ func TestOTLPMetricsBadInput(t *testing.T) {
 			body: gaugeRequest(t, pcommon.NewTimestampFromTime(time.Now().Add(time.Minute)), 1)},
 		{name: "invalid UTF-8 attribute", code: 200, rejected: 1, reason: "invalid_label",
 			body: badAttrRequest(t, ns)},
+		{name: "no metric name", code: 200, kept: 1, rejected: 2, reason: "no_metric_name",
+			body: namelessRequest(t, ns)},
 		{name: "not protobuf", body: []byte{0x0a, 0xff, 0xff}, code: 400},
 		{name: "not json", body: []byte("{"), ct: "application/json", code: 400},
 		{name: "text", body: []byte("x"), ct: "text/plain", code: 415},

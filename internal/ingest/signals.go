@@ -88,7 +88,7 @@ func Allowed(method string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != method {
 			w.Header().Set("Allow", method)
-			WriteError(w, &Error{Status: http.StatusMethodNotAllowed, Type: TypeBadRequest,
+			WriteError(w, &Error{Status: http.StatusMethodNotAllowed, Type: TypeMethodNotAllowed,
 				Msg: "method " + r.Method + " not allowed; use " + method})
 			return
 		}
