@@ -74,6 +74,9 @@ func runEvalNAB(out, errw io.Writer, f nabFlags) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range bench.Warnings() {
+		fmt.Fprintln(errw, "warning:", w)
+	}
 	profiles, err := nab.LoadProfiles(f.data)
 	if err != nil {
 		return err

@@ -439,9 +439,11 @@ func FuzzRestore(f *testing.F) {
 	feed(e, labelsOf("m", "a", "b"), labStart, time.Second, 30, func(i int) float64 {
 		return float64(i % 7)
 	})
-	var buf bytes.Buffer
-	_ = e.Snapshot(&buf)
-	f.Add(buf.Bytes())
+	for _, v := range []uint32{snapVersion, snapNoCRC} {
+		var buf bytes.Buffer
+		_ = e.snapshot(&buf, v)
+		f.Add(buf.Bytes())
+	}
 	f.Add([]byte(snapMagic))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, _ := New(Config{MaxSeries: 1000}, nil, nil)
@@ -449,8 +451,10 @@ func FuzzRestore(f *testing.F) {
 		if r.Len() > 1000+numShards {
 			t.Fatalf("restored %d series past the limit", r.Len())
 		}
-		feed(r, labelsOf("m", "a", "b"), labStart.Add(time.Hour), time.Second, 3,
-			func(i int) float64 { return float64(i) })
+		for _, ls := range restoredLabels(r) {
+			feed(r, ls, labStart.Add(time.Hour), 4*time.Hour, 3,
+				func(i int) float64 { return float64(i) })
+		}
 	})
 }
 

@@ -62,7 +62,7 @@ func TestRestoreSkipsBadRecord(t *testing.T) {
 
 	got := newEngine(t, Config{})
 	err := got.Restore(bytes.NewReader(buf.Bytes()))
-	if err == nil || !strings.Contains(err.Error(), "1 series with impossible values") {
+	if err == nil || !strings.Contains(err.Error(), "1 with impossible values") {
 		t.Errorf("restore error %v, want one series skipped", err)
 	}
 	if got.Len() != 4 {

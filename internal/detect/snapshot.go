@@ -5,26 +5,39 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
 
-// The snapshot format, version 10, little-endian:
+// The snapshot format, version 11, little-endian:
 //
-//	magic "CDETSNAP", version u32, chunk count u32,
-//	then per chunk: series count u32, then per series: key length u32, the series key
-//	(see keyOf: the plain form, not the engine's packed one) and the fixed-size record
-//	that visitFields describes.
+//	magic "CDETSNAP", version u32, chunk count u32, CRC-32C of those 16 bytes u32,
+//	then per chunk: series count u32, byte length of its series u32, CRC-32C of those 8
+//	bytes u32, then per series: key length u32, the series key (see keyOf: the plain
+//	form, not the engine's packed one), the fixed-size record that visitFields
+//	describes, and the CRC-32C of the key length, key and record u32.
 //
-// Version 9 is read as well: it lacks only the trends' lagged differences (lastD, mdd1),
-// which start as if the series wandered (see restoreLag). Older versions are refused, and
-// the server starts with fresh baselines: version 8
-// lacks the spike records' runners-up, version 7 the cusum sums and tail, version 6 the
-// slow autocorrelation and the effective-sample count, version 5 stored some detector
-// fields wider than the detector now keeps them, version 2 stored only label hashes, and
-// older records lack the spike-rate, recent-record and week-shape fields.
+// The checksums make random damage (a bad disk block, a byte flipped in a copy) a lost
+// series rather than a restored one: a record that fails its checksum is skipped alone,
+// and one whose key length was damaged costs at most the rest of its chunk, whose length
+// says where the next one starts. Only a damaged header stops the restore.
+//
+// Versions 10 and 9 are read as well, without checksums: per chunk, series count u32,
+// then per series key length u32, key and record. Version 9 lacks only the trends'
+// lagged differences (lastD, mdd1), which start as if the series wandered (see
+// restoreLag). Older versions are refused, and the server starts with fresh baselines:
+// version 8 lacks the spike records' runners-up, version 7 the cusum sums and tail,
+// version 6 the slow autocorrelation and the effective-sample count, version 5 stored
+// some detector fields wider than the detector now keeps them, version 2 stored only
+// label hashes, and older records lack the spike-rate, recent-record and week-shape
+// fields.
+//
+// In every version, a record that decodes to a state no sequence of samples reaches is
+// skipped as impossible (see valid): a version 10 record has no checksum, and a checksum
+// does not catch a bug that wrote a bad state.
 //
 // The hash is not stored: it is computed again from the key, so the index is free to
 // change it. Per-series settings (threshold, capacity) are not stored either: they are
@@ -32,10 +45,14 @@ import (
 // applies at once.
 const (
 	snapMagic   = "CDETSNAP"
-	snapVersion = 10
-	snapNoLag   = 9 // the last version without the trends' lagged differences
+	snapVersion = 11
+	snapNoCRC   = 10 // the last version without checksums
+	snapNoLag   = 9  // the last version without the trends' lagged differences
 	maxKeyLen   = 1 << 20
 )
+
+// crcTable is CRC-32C (Castagnoli), which the hardware computes on amd64 and arm64.
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 var errSnapshot = errors.New("invalid detect snapshot")
 
@@ -237,11 +254,14 @@ func (e *Engine) Snapshot(w io.Writer) error {
 	return e.snapshot(w, snapVersion)
 }
 
-// snapshot writes a snapshot in a version Restore reads; tests write the older one.
+// snapshot writes a snapshot in a version Restore reads; tests write the older ones.
 func (e *Engine) snapshot(w io.Writer, version uint32) error {
 	bw := bufio.NewWriter(w)
 	head := binary.LittleEndian.AppendUint32([]byte(snapMagic), version)
 	head = binary.LittleEndian.AppendUint32(head, numShards)
+	if version > snapNoCRC {
+		head = binary.LittleEndian.AppendUint32(head, crc32.Checksum(head, crcTable))
+	}
 	if _, err := bw.Write(head); err != nil {
 		return fmt.Errorf("writing detect snapshot: %w", err)
 	}
@@ -256,12 +276,22 @@ func (e *Engine) snapshot(w io.Writer, version uint32) error {
 	return nil
 }
 
+// chunkHead is the size of a chunk's head: its series count, and from version 11 its
+// byte length and their checksum.
+func chunkHead(version uint32) int {
+	if version > snapNoCRC {
+		return 12
+	}
+	return 4
+}
+
 func (e *Engine) encodeShard(sh *shard, version uint32) []byte {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	enc := &encoder{b: make([]byte, 0, 4+sh.series.n*(4+64+recordSizeOf(version)))}
-	enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(sh.series.n))
+	hl := chunkHead(version)
+	enc := &encoder{b: make([]byte, hl, hl+sh.series.n*(8+64+recordSizeOf(version)))}
 	sh.series.each(func(_ uint64, st *series) {
+		start := len(enc.b)
 		ls, _ := e.names.unpack(*sh.recs.key(st.idx))
 		key := keyOf(ls)
 		enc.b = binary.LittleEndian.AppendUint32(enc.b, uint32(len(key)))
@@ -272,57 +302,105 @@ func (e *Engine) encodeShard(sh *shard, version uint32) []byte {
 			tr = sh.trends[st.idx]
 		}
 		visitTrends(enc, &tr, version)
+		if version > snapNoCRC {
+			sum := crc32.Checksum(enc.b[start:], crcTable)
+			enc.b = binary.LittleEndian.AppendUint32(enc.b, sum)
+		}
 	})
+	binary.LittleEndian.PutUint32(enc.b, uint32(sh.series.n))
+	if version > snapNoCRC {
+		binary.LittleEndian.PutUint32(enc.b[4:], uint32(len(enc.b)-hl))
+		binary.LittleEndian.PutUint32(enc.b[8:], crc32.Checksum(enc.b[:8], crcTable))
+	}
 	return enc.b
 }
 
 // Restore reads a snapshot written by Snapshot and adds its series to the engine,
-// replacing any state of the same series. It stops at max_series. On error, the series
-// read before the error stay restored.
+// replacing any state of the same series. It stops at max_series. A damaged or impossible
+// record is skipped alone where the format allows it; the error then says how many series
+// were restored and how many lost, and the series restored stay restored.
 func (e *Engine) Restore(r io.Reader) error {
 	br := bufio.NewReader(r)
-	head := make([]byte, len(snapMagic)+8)
-	if _, err := io.ReadFull(br, head); err != nil {
-		return fmt.Errorf("reading detect snapshot header: %w", err)
+	v, chunks, err := readHead(br)
+	if err != nil {
+		return err
 	}
-	if string(head[:len(snapMagic)]) != snapMagic {
-		return fmt.Errorf("reading detect snapshot: %w: bad magic", errSnapshot)
-	}
-	v := binary.LittleEndian.Uint32(head[8:])
-	if v != snapVersion && v != snapNoLag {
-		return fmt.Errorf("reading detect snapshot: %w: version %d", errSnapshot, v)
-	}
-	chunks := binary.LittleEndian.Uint32(head[12:])
 	var skip restoreSkips
 	for c := uint32(0); c < chunks; c++ {
-		if err := e.restoreChunk(br, &skip, v); err != nil {
-			return fmt.Errorf("reading detect snapshot chunk %d: %w", c, err)
+		var err error
+		if v > snapNoCRC {
+			err = e.restoreChunkCRC(br, &skip)
+		} else {
+			err = e.restoreChunk(br, &skip, v)
+		}
+		if err != nil {
+			return fmt.Errorf("reading detect snapshot chunk %d of %d: %w; %v, and the "+
+				"%d chunks after it are not read", c, chunks, err, skip, chunks-c-1)
 		}
 	}
 	return skip.err()
 }
 
-// restoreSkips counts the series of a snapshot that were not restored although it read.
+// readHead reads the snapshot's header and returns its version and chunk count.
+func readHead(br *bufio.Reader) (version, chunks uint32, err error) {
+	head := make([]byte, len(snapMagic)+12)
+	if _, err := io.ReadFull(br, head[:16]); err != nil {
+		return 0, 0, fmt.Errorf("reading detect snapshot header: %w", err)
+	}
+	if string(head[:len(snapMagic)]) != snapMagic {
+		return 0, 0, fmt.Errorf("reading detect snapshot: %w: bad magic", errSnapshot)
+	}
+	v := binary.LittleEndian.Uint32(head[8:])
+	if v < snapNoLag || v > snapVersion {
+		return 0, 0, fmt.Errorf("reading detect snapshot: %w: version %d", errSnapshot, v)
+	}
+	if v > snapNoCRC {
+		if _, err := io.ReadFull(br, head[16:]); err != nil {
+			return 0, 0, fmt.Errorf("reading detect snapshot header: %w", err)
+		}
+		if !crcOK(head) {
+			return 0, 0, fmt.Errorf("reading detect snapshot: %w: the header fails its "+
+				"checksum", errSnapshot)
+		}
+	}
+	return v, binary.LittleEndian.Uint32(head[12:]), nil
+}
+
+// crcOK reports whether b ends with the CRC-32C of the bytes before it.
+func crcOK(b []byte) bool {
+	n := len(b) - 4
+	return n >= 0 && crc32.Checksum(b[:n], crcTable) == binary.LittleEndian.Uint32(b[n:])
+}
+
+// restoreSkips counts the series of a snapshot as they are restored or lost.
 type restoreSkips struct {
-	bad  int // a record with an impossible value
-	full int // beyond max_series, as when the limit was lowered before the restart
+	kept    int // restored
+	damaged int // failed their checksum, or were in a chunk that could not be read past
+	bad     int // a record with an impossible value
+	full    int // beyond max_series, as when the limit was lowered before the restart
+}
+
+func (s restoreSkips) String() string {
+	return fmt.Sprintf("%d series restored, %d lost: %d damaged, %d with impossible "+
+		"values, %d beyond max_series", s.kept, s.damaged+s.bad+s.full, s.damaged, s.bad,
+		s.full)
 }
 
 func (s restoreSkips) err() error {
 	switch {
-	case s.bad > 0:
-		return fmt.Errorf("%w: %d series with impossible values were skipped (and %d "+
-			"beyond max_series); the others are restored", errSnapshot, s.bad, s.full)
+	case s.damaged > 0 || s.bad > 0:
+		return fmt.Errorf("%w: %v; the others are restored", errSnapshot, s)
 	case s.full > 0:
 		return fmt.Errorf("%d series beyond max_series were not restored, and their "+
-			"baselines are lost at the next save; the others are restored", s.full)
+			"baselines are lost at the next save; %d series restored", s.full, s.kept)
 	}
 	return nil
 }
 
-// restoreChunk restores one shard's series, counting those it skips. A record with an
-// impossible value is skipped alone: records have a fixed size, so the ones after it
-// still read, and one bad series does not cost every shard after it its baselines.
+// restoreChunk restores one shard's series from a snapshot without checksums, counting
+// those it skips. A record with an impossible value is skipped alone: records have a
+// fixed size, so the ones after it still read. A key that cannot be read leaves nothing
+// to find the next record by, and its chunk's remaining series are lost.
 func (e *Engine) restoreChunk(br *bufio.Reader, skip *restoreSkips, version uint32) error {
 	var nb [8]byte
 	if _, err := io.ReadFull(br, nb[:4]); err != nil {
@@ -332,26 +410,96 @@ func (e *Engine) restoreChunk(br *bufio.Reader, skip *restoreSkips, version uint
 	rec := make([]byte, recordSizeOf(version))
 	for i := uint32(0); i < n; i++ {
 		h, ls, err := e.readIdentity(br, nb[:])
+		if err == nil {
+			_, err = io.ReadFull(br, rec)
+		}
 		if err != nil {
-			return fmt.Errorf("series %d: %w", i, err)
+			skip.damaged += int(n - i)
+			return fmt.Errorf("series %d of %d: %w", i, n, err)
 		}
-		if _, err := io.ReadFull(br, rec); err != nil {
-			return err
+		e.restoreRecord(h, ls, rec, skip, version)
+	}
+	return nil
+}
+
+// restoreChunkCRC restores one shard's series from a snapshot with checksums. A record
+// that fails its checksum is skipped alone; a key length that points past the chunk's end
+// loses the rest of the chunk, which its length lets the restore step over. Only a chunk
+// head that fails its checksum, or a file cut short, stops the restore.
+func (e *Engine) restoreChunkCRC(br *bufio.Reader, skip *restoreSkips) error {
+	var head [12]byte
+	if _, err := io.ReadFull(br, head[:]); err != nil {
+		return fmt.Errorf("chunk head: %w", err)
+	}
+	if !crcOK(head[:]) {
+		return fmt.Errorf("%w: the chunk head fails its checksum", errSnapshot)
+	}
+	n := binary.LittleEndian.Uint32(head[:4])
+	size := int64(binary.LittleEndian.Uint32(head[4:8]))
+	// Read as the bytes come rather than allocated from the length: a head that passes
+	// its checksum by chance must not cost gigabytes.
+	body, err := io.ReadAll(io.LimitReader(br, size))
+	if err == nil && int64(len(body)) < size {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		skip.damaged += int(n)
+		return fmt.Errorf("%d series: %w", n, err)
+	}
+	rs := recordSizeOf(snapVersion)
+	for i := uint32(0); i < n; i++ {
+		rec, rest, ok := nextRecord(body, rs)
+		if !ok {
+			skip.damaged += int(n - i)
+			break
 		}
-		var st series
-		var tr *trends
-		dec := &decoder{b: rec}
-		st.visitFields(dec)
-		visitTrends(dec, &tr, version)
-		if dec.bad {
+		body = rest
+		if !crcOK(rec) {
+			skip.damaged++
+			continue
+		}
+		kl := len(rec) - 8 - rs
+		ls, ok := parseKey(string(rec[4 : 4+kl]))
+		if !ok {
 			skip.bad++
 			continue
 		}
-		if !e.put(h, ls, &st, tr) {
-			skip.full++
-		}
+		e.restoreRecord(e.hash(ls), ls, rec[4+kl:len(rec)-4], skip, snapVersion)
 	}
 	return nil
+}
+
+// nextRecord cuts the next series, from its key length to its checksum, from body, and
+// reports false when its key length is impossible or runs past the end of body.
+func nextRecord(body []byte, recSize int) (rec, rest []byte, ok bool) {
+	if len(body) < 4 {
+		return nil, nil, false
+	}
+	kl := int64(binary.LittleEndian.Uint32(body))
+	end := 4 + kl + int64(recSize) + 4
+	if kl == 0 || kl > maxKeyLen || end > int64(len(body)) {
+		return nil, nil, false
+	}
+	return body[:end], body[end:], true
+}
+
+// restoreRecord decodes one series' record and installs it, or counts it as impossible
+// or beyond max_series.
+func (e *Engine) restoreRecord(h uint64, ls []signal.Label, rec []byte, skip *restoreSkips,
+	version uint32) {
+	var st series
+	var tr *trends
+	dec := &decoder{b: rec}
+	st.visitFields(dec)
+	visitTrends(dec, &tr, version)
+	switch {
+	case dec.bad || !st.valid() || tr != nil && !tr.valid():
+		skip.bad++
+	case !e.put(h, ls, &st, tr):
+		skip.full++
+	default:
+		skip.kept++
+	}
 }
 
 // readIdentity reads what names a series: its plain key, and returns its labels and

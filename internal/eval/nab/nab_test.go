@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/cerebro-aiops/cerebro/internal/corpus"
@@ -168,5 +169,144 @@ func TestOptimizeNothingDetected(t *testing.T) {
 	}
 	if _, err := json.Marshal(r); err != nil {
 		t.Errorf("result does not encode: %v", err)
+	}
+}
+
+// miniCorpus writes a corpus of one file, cat/f.csv, with the given data and windows,
+// and returns its directory.
+func miniCorpus(t *testing.T, data, windows string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for path, text := range map[string]string{
+		"data/cat/f.csv":               data,
+		"labels/combined_windows.json": windows,
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const (
+	miniData = "timestamp,value\n2024-01-01 00:00:00,1\n2024-01-01 00:05:00,2\n" +
+		"2024-01-01 00:10:00,3\n"
+	miniWindows = `{"cat/f.csv": [["2024-01-01 00:05:00.000000", "2024-01-01 00:10:00.000000"]]}`
+)
+
+// TestLoadRefuses checks that every malformed input is an error naming the file, the
+// line, the field and the value.
+func TestLoadRefuses(t *testing.T) {
+	row := func(s string) string { return strings.Replace(miniData, "2024-01-01 00:05:00,2", s, 1) }
+	tests := []struct {
+		name, data, windows string
+		want                []string
+	}{
+		{"header", strings.Replace(miniData, "timestamp,value", "time,val", 1), miniWindows,
+			[]string{"f.csv", "line 1", `"time,val"`}},
+		{"timestamp", row("2024-01-01 00:0X:00,2"), miniWindows,
+			[]string{"f.csv", "line 3", "field timestamp", `"2024-01-01 00:0X:00"`}},
+		{"value", row("2024-01-01 00:05:00,12x4"), miniWindows,
+			[]string{"f.csv", "line 3", "field value", `"12x4"`}},
+		{"nan", row("2024-01-01 00:05:00,nan"), miniWindows,
+			[]string{"f.csv", "line 3", "field value", `"nan"`}},
+		{"inf", row("2024-01-01 00:05:00,1e400"), miniWindows,
+			[]string{"f.csv", "line 3", "field value", `"1e400"`}},
+		{"missing column", row("2024-01-01 00:05:00"), miniWindows,
+			[]string{"f.csv", "line 3", "field value", "missing"}},
+		{"extra column", row("2024-01-01 00:05:00,2,x"), miniWindows,
+			[]string{"f.csv", "line 3", "field 3", `"x"`}},
+		{"window time", miniData, strings.Replace(miniWindows, "00:05:00.000000", "soon", 1),
+			[]string{"combined_windows.json", "line 1", "field start", `"2024-01-01 soon"`}},
+		{"window reversed", miniData,
+			`{"cat/f.csv": [
+			  ["2024-01-01 00:10:00.000000",
+			   "2024-01-01 00:05:00.000000"]]}`,
+			[]string{"combined_windows.json", "line 3", "field end",
+				`"2024-01-01 00:05:00.000000"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(miniCorpus(t, tt.data, tt.windows))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadWarnsDisorder: rows out of time order load, as NAB's own corpus has some, and
+// are reported with their file, line, field and value.
+func TestLoadWarnsDisorder(t *testing.T) {
+	for name, data := range map[string]string{
+		"duplicate": miniData + "2024-01-01 00:10:00,4\n",
+		"unsorted":  miniData + "2024-01-01 00:01:00,4\n",
+	} {
+		c, err := Load(miniCorpus(t, data, miniWindows))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		w := c.Warnings()
+		if len(w) != 1 || !strings.Contains(w[0], "f.csv") ||
+			!strings.Contains(w[0], "line 5, field timestamp") {
+			t.Errorf("%s: warnings %q", name, w)
+		}
+	}
+}
+
+// TestLoadResultsRefuses checks that a malformed results file is an error naming the
+// file, the line, the field and the value.
+func TestLoadResultsRefuses(t *testing.T) {
+	c, err := Load(miniCorpus(t, miniData, miniWindows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := "timestamp,value,anomaly_score\n2024-01-01 00:00:00,1,0\n" +
+		"2024-01-01 00:05:00,2,0.5\n2024-01-01 00:10:00,3,1\n"
+	score := func(s string) string { return strings.Replace(good, "2,0.5", "2,"+s, 1) }
+	tests := []struct {
+		name, text string
+		want       []string
+	}{
+		{"good", good, nil},
+		{"nan", score("NaN"), []string{"det_f.csv", "line 3", "field anomaly_score", `"NaN"`}},
+		{"big", score("1e9"), []string{"det_f.csv", "line 3", "field anomaly_score", `"1e9"`}},
+		{"negative", score("-0.1"), []string{"line 3", "field anomaly_score", `"-0.1"`}},
+		{"timestamp", strings.Replace(good, "00:05:00,2", "00:06:00,2", 1),
+			[]string{"det_f.csv", "line 3", "field timestamp", `"2024-01-01 00:06:00"`}},
+		{"header", strings.Replace(good, "anomaly_score", "score", 1),
+			[]string{"det_f.csv", "line 1", "field anomaly_score"}},
+		{"extra row", good + "2024-01-01 00:15:00,4,0\n",
+			[]string{"line 5", "field timestamp", `"2024-01-01 00:15:00"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, "cat"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, "cat", "det_f.csv")
+			if err := os.WriteFile(p, []byte(tt.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadResults(dir, c)
+			if (err == nil) != (tt.want == nil) {
+				t.Fatalf("error %v", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -74,22 +75,24 @@ func readResult(path string, f *File) ([]float64, error) {
 	return scores, nil
 }
 
+// parseResult reads the scores of f from a results file: a header naming timestamp and
+// anomaly_score, then one row per corpus row, its timestamp the corpus's and its score a
+// number in [0, 1], as NAB's detectors write them. A score outside that range would move
+// the optimized threshold and the score without a word.
 func parseResult(r *csv.Reader, f *File) ([]float64, error) {
 	header, err := r.Read()
 	if err != nil {
 		return nil, fmt.Errorf("reading header: %w", err)
 	}
-	ts, col := -1, -1
-	for i, h := range header {
-		switch h {
-		case "timestamp":
-			ts = i
-		case "anomaly_score":
-			col = i
+	ts, col := slices.Index(header, "timestamp"), slices.Index(header, "anomaly_score")
+	for _, c := range []struct {
+		i    int
+		name string
+	}{{ts, "timestamp"}, {col, "anomaly_score"}} {
+		if c.i < 0 {
+			return nil, fmt.Errorf("line 1: header %q lacks the field %s",
+				strings.Join(header, ","), c.name)
 		}
-	}
-	if ts < 0 || col < 0 {
-		return nil, fmt.Errorf("header %v lacks timestamp or anomaly_score", header)
 	}
 	scores := make([]float64, 0, len(f.Values))
 	for row := 0; ; row++ {
@@ -100,12 +103,10 @@ func parseResult(r *csv.Reader, f *File) ([]float64, error) {
 		if err != nil {
 			return nil, err
 		}
-		if row >= len(f.Stamps) || rec[ts] != f.Stamps[row] {
-			return nil, fmt.Errorf("row %d: timestamp does not match the corpus", row+1)
-		}
-		v, err := strconv.ParseFloat(rec[col], 64)
+		line, _ := r.FieldPos(0)
+		v, err := resultRow(rec, ts, col, f, row)
 		if err != nil {
-			return nil, fmt.Errorf("row %d: parsing anomaly_score: %w", row+1, err)
+			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
 		scores = append(scores, v)
 	}
@@ -113,4 +114,21 @@ func parseResult(r *csv.Reader, f *File) ([]float64, error) {
 		return nil, fmt.Errorf("%d rows for %d in the corpus", len(scores), len(f.Values))
 	}
 	return scores, nil
+}
+
+// resultRow checks the row'th row of a results file and returns its score.
+func resultRow(rec []string, ts, col int, f *File, row int) (float64, error) {
+	if row >= len(f.Stamps) {
+		return 0, fmt.Errorf("field timestamp: %q is past the corpus's last row (%d rows)",
+			rec[ts], len(f.Stamps))
+	}
+	if rec[ts] != f.Stamps[row] {
+		return 0, fmt.Errorf("field timestamp: %q, want the corpus's %q (its row %d)",
+			rec[ts], f.Stamps[row], row+1)
+	}
+	v, err := strconv.ParseFloat(rec[col], 64)
+	if err != nil || !(v >= 0 && v <= 1) {
+		return 0, fmt.Errorf("field anomaly_score: %q is not a number in [0, 1]", rec[col])
+	}
+	return v, nil
 }
