@@ -100,7 +100,7 @@ type Puller struct {
 	cfg  Config
 	sink ingest.SeriesSink
 	log  *slog.Logger
-	m    *metrics
+	m    serverMetrics
 	// mu guards last, which Snapshot reads while Run polls.
 	mu sync.Mutex
 	// last is, per selector, the evaluation time of its last query that reached the sink.
@@ -109,7 +109,8 @@ type Puller struct {
 	now func() time.Time
 }
 
-// New builds a Puller; it starts nothing and does not contact the server. reg may be nil.
+// New builds a Puller; it starts nothing and does not contact the server. reg may be nil;
+// the Pullers of one registry share its counters, each under the url label of its server.
 func New(cfg Config, sink ingest.SeriesSink, log *slog.Logger,
 	reg prometheus.Registerer) *Puller {
 	if log == nil {
@@ -120,7 +121,7 @@ func New(cfg Config, sink ingest.SeriesSink, log *slog.Logger,
 		m.register(reg)
 	}
 	return &Puller{cfg: cfg.Defaults(), sink: sink, log: log.With("component", "pull"),
-		m: m, last: map[string]time.Time{}, now: time.Now}
+		m: m.forURL(cfg.URL), last: map[string]time.Time{}, now: time.Now}
 }
 
 // Run polls every Interval until ctx ends, then returns nil. It returns an error only
@@ -161,11 +162,11 @@ func (p *Puller) Poll(ctx context.Context, client v1.API) {
 	now := p.now().Truncate(time.Millisecond)
 	for _, sel := range p.cfg.Selectors {
 		if err := p.pollOne(ctx, client, sel, now); err != nil && ctx.Err() == nil {
-			p.m.queries.WithLabelValues("error").Inc()
+			p.m.failed.Inc()
 			p.log.Warn("pull query failed", "selector", sel, "err", err)
 			continue
 		}
-		p.m.queries.WithLabelValues("ok").Inc()
+		p.m.ok.Inc()
 	}
 }
 

@@ -6,9 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
@@ -169,4 +173,41 @@ func TestRunStops(t *testing.T) {
 	if err := New(Config{}, &recSink{}, nil, nil).Run(ctx); err == nil {
 		t.Error("Run accepted an empty config")
 	}
+}
+
+// TestSharedMetrics builds two Pullers on one registry, as two pull sections do: the
+// second used to panic, registering the same counters again.
+func TestSharedMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	a := New(Config{URL: "http://a:9090"}, &recSink{}, nil, reg)
+	b := New(Config{URL: "http://u:secret@b:9090"}, &recSink{}, nil, reg)
+	a.m.ok.Inc()
+	b.m.failed.Inc()
+	n, err := testutil.GatherAndCount(reg, "cerebro_pull_queries_total")
+	if err != nil || n != 4 {
+		t.Errorf("%d series of cerebro_pull_queries_total (%v), want 4", n, err)
+	}
+	// The password stays out of the label; /metrics is readable without it.
+	got := testutil.ToFloat64(b.m.failed)
+	if got != 1 || !strings.Contains(labelsOf(t, reg), `url="http://u:xxxxx@b:9090"`) {
+		t.Errorf("failed = %v, labels %s", got, labelsOf(t, reg))
+	}
+}
+
+// labelsOf renders every label pair of reg's series.
+func labelsOf(t *testing.T, reg *prometheus.Registry) string {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				fmt.Fprintf(&b, "%s=%q ", lp.GetName(), lp.GetValue())
+			}
+		}
+	}
+	return b.String()
 }
