@@ -15,6 +15,8 @@ type metrics struct {
 	samples *prometheus.CounterVec
 	dropped *prometheus.CounterVec
 	ranges  *prometheus.CounterVec
+	// abandoned counts the gaps given up: their range query failed, an instant one did not.
+	abandoned *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -36,6 +38,11 @@ func newMetrics() *metrics {
 			Help: "Range queries that filled a gap after missed intervals or a restart, " +
 				"by server.",
 		}, []string{"url"}),
+		abandoned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cerebro_pull_abandoned_catch_ups_total",
+			Help: "Gaps given up, by server: their range query failed while an instant " +
+				"query succeeded.",
+		}, []string{"url"}),
 	}
 }
 
@@ -43,7 +50,7 @@ func newMetrics() *metrics {
 // builds its Puller with the same registry, and registering twice panicked.
 func (m *metrics) register(reg prometheus.Registerer) {
 	for _, c := range []**prometheus.CounterVec{&m.queries, &m.samples, &m.dropped,
-		&m.ranges} {
+		&m.ranges, &m.abandoned} {
 		*c = registerVec(reg, *c)
 	}
 }
@@ -74,7 +81,7 @@ func urlLabel(raw string) string {
 
 // serverMetrics are the counters of one server.
 type serverMetrics struct {
-	ok, failed, samples, dropped, ranges prometheus.Counter
+	ok, failed, samples, dropped, ranges, abandoned prometheus.Counter
 }
 
 func (m *metrics) forURL(raw string) serverMetrics {
@@ -82,6 +89,6 @@ func (m *metrics) forURL(raw string) serverMetrics {
 	return serverMetrics{
 		ok: m.queries.WithLabelValues(u, "ok"), failed: m.queries.WithLabelValues(u, "error"),
 		samples: m.samples.WithLabelValues(u), dropped: m.dropped.WithLabelValues(u),
-		ranges: m.ranges.WithLabelValues(u),
+		ranges: m.ranges.WithLabelValues(u), abandoned: m.abandoned.WithLabelValues(u),
 	}
 }

@@ -172,33 +172,26 @@ func (p *Puller) Poll(ctx context.Context, client v1.API) {
 
 // pollOne queries one selector, with a range query when intervals were missed.
 func (p *Puller) pollOne(ctx context.Context, client v1.API, sel string, now time.Time) error {
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	defer cancel()
+	p.mu.Lock()
+	last, seen := p.last[sel]
+	p.mu.Unlock()
 	var (
 		val model.Value
 		err error
 	)
-	p.mu.Lock()
-	last, seen := p.last[sel]
-	p.mu.Unlock()
 	if seen && now.Sub(last) > p.cfg.Interval*3/2 {
-		start := last.Add(p.cfg.Interval)
-		if start.Before(now.Add(-p.cfg.MaxCatchUp)) {
-			start = now.Add(-p.cfg.MaxCatchUp)
-		}
-		p.m.ranges.Inc()
-		p.log.Info("pull catching up", "selector", sel, "from", start, "to", now)
-		val, _, _, err = client.QueryRange(ctx, sel,
-			v1.Range{Start: start, End: now, Step: p.cfg.Interval})
+		val, err = p.catchUp(ctx, client, sel, last, now)
 	} else {
-		val, _, _, err = client.Query(ctx, sel, now)
+		val, err = p.instant(ctx, client, sel, now)
 	}
 	if err != nil {
-		return fmt.Errorf("querying %q: %w", sel, err)
+		return err
 	}
 
 	series := p.convert(sel, val)
 	if len(series) > 0 {
+		ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+		defer cancel()
 		if err := p.sink.AcceptSeries(ctx, series); err != nil {
 			return fmt.Errorf("accepting samples of %q: %w", sel, err)
 		}
@@ -207,6 +200,66 @@ func (p *Puller) pollOne(ctx context.Context, client v1.API, sel string, now tim
 	p.last[sel] = now
 	p.mu.Unlock()
 	return nil
+}
+
+// maxRangeSteps bounds the steps of a catch-up range query. Prometheus refuses a query of
+// more than 11,000 points per series, and refused, the same range was asked for again
+// at every poll.
+const maxRangeSteps = 10000
+
+// rangeStart is the first step of the catch-up after last: at most MaxCatchUp and
+// maxRangeSteps intervals before now. Older samples are skipped.
+func (p *Puller) rangeStart(last, now time.Time) time.Time {
+	start := last.Add(p.cfg.Interval)
+	for _, limit := range []time.Duration{p.cfg.MaxCatchUp, maxRangeSteps * p.cfg.Interval} {
+		if earliest := now.Add(-limit); start.Before(earliest) {
+			start = earliest
+		}
+	}
+	return start
+}
+
+// catchUp asks for the span missed since last. When the range query fails but an instant
+// query succeeds, the server is up and the range itself is what fails (too slow, too
+// large): the gap is given up, logged and counted, since asking again at every poll
+// failed forever. When both fail the server is unreachable, and the gap is kept for the
+// catch-up once it is back.
+func (p *Puller) catchUp(ctx context.Context, client v1.API, sel string,
+	last, now time.Time) (model.Value, error) {
+	r := v1.Range{Start: p.rangeStart(last, now), End: now, Step: p.cfg.Interval}
+	p.m.ranges.Inc()
+	p.log.Info("pull catching up", "selector", sel, "from", r.Start, "to", now)
+	qctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	val, _, _, err := client.QueryRange(qctx, sel, r)
+	cancel()
+	if err == nil {
+		return val, nil
+	}
+	err = fmt.Errorf("querying %q from %s to %s: %w", sel, r.Start.Format(time.RFC3339),
+		now.Format(time.RFC3339), err)
+	if ctx.Err() != nil {
+		return nil, err
+	}
+	val, ierr := p.instant(ctx, client, sel, now)
+	if ierr != nil {
+		return nil, fmt.Errorf("%w; the instant query failed too: %w", err, ierr)
+	}
+	p.m.abandoned.Inc()
+	p.log.Warn("pull catch-up abandoned", "selector", sel, "from", r.Start, "to", now,
+		"span", now.Sub(r.Start), "err", err)
+	return val, nil
+}
+
+// instant queries sel at now.
+func (p *Puller) instant(ctx context.Context, client v1.API, sel string,
+	now time.Time) (model.Value, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
+	val, _, _, err := client.Query(ctx, sel, now)
+	if err != nil {
+		return nil, fmt.Errorf("querying %q: %w", sel, err)
+	}
+	return val, nil
 }
 
 // bearer adds the configured token to every request.

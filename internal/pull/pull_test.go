@@ -22,6 +22,8 @@ type fakeProm struct {
 	mu    sync.Mutex
 	calls []string
 	fail  bool
+	// failRange answers range queries as Prometheus does one of too many points.
+	failRange bool
 }
 
 func (f *fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -45,6 +47,12 @@ func (f *fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/api/v1/query_range":
 		f.calls = append(f.calls, fmt.Sprintf("range %s %s..%s step %s", q,
 			r.Form.Get("start"), r.Form.Get("end"), r.Form.Get("step")))
+		if f.failRange {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"status":"error","errorType":"bad_data","error":"exceeded `+
+				`maximum resolution of 11,000 points per timeseries"}`)
+			return
+		}
 		fmt.Fprint(w, `{"status":"success","data":{"resultType":"matrix","result":[`+
 			`{"metric":{"job":"api"},"values":[[1030,"2"],[1045,"3"]]}]}}`)
 	default:
@@ -130,6 +138,62 @@ func TestPoll(t *testing.T) {
 				t.Errorf("sink got %v, want %v", sink.got, st.want)
 			}
 		})
+	}
+}
+
+// TestCatchUpGivenUp checks that a range query the server refuses is not asked for again
+// at every poll, while a server that answers nothing keeps the gap for later.
+func TestCatchUpGivenUp(t *testing.T) {
+	fp := &fakeProm{}
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	reg := prometheus.NewRegistry()
+	p := New(Config{URL: srv.URL, Interval: 15 * time.Second, Selectors: []string{"up"}},
+		&recSink{}, nil, reg)
+	client, err := p.client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name            string
+		at              int64
+		fail, failRange bool
+		wantCalls       []string
+	}{
+		{name: "first poll", at: 1000, wantCalls: []string{"query up @1000"}},
+		{name: "down", at: 1015, fail: true},
+		{name: "down, catch-up and instant fail", at: 1030, fail: true},
+		{name: "back, gap kept", at: 1060, failRange: true,
+			wantCalls: []string{"range up 1015..1060 step 15", "query up @1060"}},
+		{name: "gap given up", at: 1075, wantCalls: []string{"query up @1075"}},
+	}
+	for _, st := range steps {
+		fp.fail, fp.failRange, fp.calls = st.fail, st.failRange, nil
+		p.now = func() time.Time { return time.Unix(st.at, 0) }
+		p.Poll(context.Background(), client)
+		if !reflect.DeepEqual(fp.calls, st.wantCalls) {
+			t.Errorf("%s: calls %q, want %q", st.name, fp.calls, st.wantCalls)
+		}
+	}
+	if n := testutil.ToFloat64(p.m.abandoned); n != 1 {
+		t.Errorf("%v catch-ups abandoned, want 1", n)
+	}
+}
+
+// TestRangeSteps checks that a catch-up asks for at most maxRangeSteps steps.
+func TestRangeSteps(t *testing.T) {
+	p := New(Config{URL: "http://p", Interval: time.Second, MaxCatchUp: 5 * time.Hour},
+		&recSink{}, nil, nil)
+	now := time.Unix(100000, 0)
+	cases := []struct{ last, want int64 }{
+		{99000, 99001}, // a short gap: from the first step missed
+		{60000, 90000}, // 40,000 steps: the last 10,000
+		{1000, 90000},  // beyond max_catch_up too
+	}
+	for _, tc := range cases {
+		if got := p.rangeStart(time.Unix(tc.last, 0), now).Unix(); got != tc.want {
+			t.Errorf("rangeStart(%d) = %d, want %d", tc.last, got, tc.want)
+		}
 	}
 }
 
