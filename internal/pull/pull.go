@@ -24,7 +24,7 @@ import (
 type Config struct {
 	// URL is the Prometheus server, for example http://127.0.0.1:9090.
 	URL string `yaml:"url"`
-	// Interval between queries; default 15s.
+	// Interval between queries; default 15s, at least MinInterval.
 	Interval time.Duration `yaml:"interval"`
 	// Selectors are PromQL expressions, each queried at every interval, for example
 	// `up` or `rate(http_requests_total[5m])`. A result without a metric name gets the
@@ -54,6 +54,11 @@ func (c Config) Defaults() Config {
 	return c
 }
 
+// MinInterval is the shortest interval. An interval of 1ns was accepted and sent over
+// a thousand queries a second; Prometheus's own scrape intervals are seldom below 1s, so
+// a shorter poll would mostly fetch the same samples again.
+const MinInterval = time.Second
+
 // Validate reports every problem of a defaulted configuration at once.
 func (c Config) Validate() error {
 	var errs []error
@@ -75,6 +80,10 @@ func (c Config) Validate() error {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("pull.%s: %v is negative", d.key, d.v))
 		}
+	}
+	if c.Interval > 0 && c.Interval < MinInterval {
+		errs = append(errs, fmt.Errorf("pull.interval: %v is below the minimum %v",
+			c.Interval, MinInterval))
 	}
 	return errors.Join(errs...)
 }

@@ -212,6 +212,9 @@ func TestValidate(t *testing.T) {
 			MaxCatchUp: -time.Minute, Timeout: -time.Second},
 			"pull.interval: -1s is negative\npull.max_catch_up: -1m0s is negative\n" +
 				"pull.timeout: -1s is negative"},
+		{Config{URL: "http://p", Selectors: []string{"up"}, Interval: time.Nanosecond},
+			"pull.interval: 1ns is below the minimum 1s"},
+		{Config{URL: "http://p", Selectors: []string{"up"}, Interval: time.Second}, ""},
 	}
 	for _, tc := range cases {
 		got := ""
