@@ -37,6 +37,9 @@ type Config struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// BearerToken, when set, is sent with every query.
 	BearerToken string `yaml:"bearer_token"`
+	// MaxResponseBytes is the longest response read; a longer one fails the query.
+	// Default DefaultMaxResponseBytes.
+	MaxResponseBytes int64 `yaml:"max_response_bytes"`
 }
 
 // Defaults fills the zero fields. A negative one is kept for Validate to refuse: read as
@@ -50,6 +53,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 10 * time.Second
+	}
+	if c.MaxResponseBytes == 0 {
+		c.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	return c
 }
@@ -80,6 +86,10 @@ func (c Config) Validate() error {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("pull.%s: %v is negative", d.key, d.v))
 		}
+	}
+	if c.MaxResponseBytes < 0 {
+		errs = append(errs, fmt.Errorf("pull.max_response_bytes: %d is negative",
+			c.MaxResponseBytes))
 	}
 	if c.Interval > 0 && c.Interval < MinInterval {
 		errs = append(errs, fmt.Errorf("pull.interval: %v is below the minimum %v",
@@ -158,8 +168,9 @@ func (p *Puller) Run(ctx context.Context) error {
 }
 
 func (p *Puller) client() (v1.API, error) {
-	c, err := api.NewClient(api.Config{Address: p.cfg.URL,
-		RoundTripper: bearer{token: p.cfg.BearerToken, next: api.DefaultRoundTripper}})
+	rt := limitBody{max: p.cfg.MaxResponseBytes,
+		next: bearer{token: p.cfg.BearerToken, next: api.DefaultRoundTripper}}
+	c, err := api.NewClient(api.Config{Address: p.cfg.URL, RoundTripper: rt})
 	if err != nil {
 		return nil, fmt.Errorf("configuring pull client for %s: %w", p.cfg.URL, err)
 	}

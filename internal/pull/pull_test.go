@@ -215,6 +215,8 @@ func TestValidate(t *testing.T) {
 		{Config{URL: "http://p", Selectors: []string{"up"}, Interval: time.Nanosecond},
 			"pull.interval: 1ns is below the minimum 1s"},
 		{Config{URL: "http://p", Selectors: []string{"up"}, Interval: time.Second}, ""},
+		{Config{URL: "http://p", Selectors: []string{"up"}, MaxResponseBytes: -1},
+			"pull.max_response_bytes: -1 is negative"},
 	}
 	for _, tc := range cases {
 		got := ""
