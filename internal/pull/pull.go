@@ -120,6 +120,8 @@ type Puller struct {
 	sink ingest.SeriesSink
 	log  *slog.Logger
 	m    serverMetrics
+	// filter drops what the remote_write route drops, counted under source pull.
+	filter *ingest.SeriesFilter
 	// mu guards last, which Snapshot reads while Run polls.
 	mu sync.Mutex
 	// last is, per selector, the evaluation time of its last query that reached the sink.
@@ -139,8 +141,10 @@ func New(cfg Config, sink ingest.SeriesSink, log *slog.Logger,
 	if reg != nil {
 		m.register(reg)
 	}
-	return &Puller{cfg: cfg.Defaults(), sink: sink, log: log.With("component", "pull"),
-		m: m.forURL(cfg.URL), last: map[string]time.Time{}, now: time.Now}
+	log = log.With("component", "pull")
+	return &Puller{cfg: cfg.Defaults(), sink: sink, log: log, m: m.forURL(cfg.URL),
+		filter: ingest.NewSeriesFilter(ingest.PullSource, log),
+		last:   map[string]time.Time{}, now: time.Now}
 }
 
 // Run polls every Interval until ctx ends, then returns nil. It returns an error only
@@ -208,8 +212,9 @@ func (p *Puller) pollOne(ctx context.Context, client v1.API, sel string, now tim
 		return err
 	}
 
-	series := p.convert(sel, val)
+	series := p.filter.Filter(p.convert(sel, val), p.now())
 	if len(series) > 0 {
+		p.count(series)
 		ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 		defer cancel()
 		if err := p.sink.AcceptSeries(ctx, series); err != nil {
@@ -297,7 +302,8 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
-// convert turns a query result into series, skipping values detection cannot use.
+// convert turns a query result into series, skipping values detection cannot use. The
+// filter then applies the rules every metric route applies.
 func (p *Puller) convert(sel string, val model.Value) []signal.Series {
 	var out []signal.Series
 	add := func(m model.Metric, pts []signal.Point) {
@@ -331,8 +337,16 @@ func (p *Puller) points(pairs ...model.SamplePair) []signal.Point {
 		}
 		pts = append(pts, signal.Point{T: int64(sp.Timestamp), V: v})
 	}
-	p.m.samples.Add(float64(len(pts)))
 	return pts
+}
+
+// count adds the samples handed to detection to the metrics.
+func (p *Puller) count(series []signal.Series) {
+	n := 0
+	for _, s := range series {
+		n += len(s.Points)
+	}
+	p.m.samples.Add(float64(n))
 }
 
 // labels returns the sorted labels of m, named after sel when m has no metric name.

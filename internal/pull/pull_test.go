@@ -280,3 +280,33 @@ func labelsOf(t *testing.T, reg *prometheus.Registry) string {
 	}
 	return b.String()
 }
+
+// TestPulledSamplesChecked checks that pulled samples meet the rules of remote_write: a
+// sample a century ahead and a series with an empty metric name used to be tracked.
+func TestPulledSamplesChecked(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[`+
+			`{"metric":{"__name__":"w_ok"},"value":[1000,"1"]},`+
+			`{"metric":{"__name__":"w_future"},"value":[3155760000,"1"]},`+
+			`{"metric":{"__name__":"w_neg"},"value":[-1000,"1"]},`+
+			`{"metric":{"__name__":""},"value":[1000,"1"]}]}}`)
+	}))
+	defer srv.Close()
+	sink := &recSink{}
+	p := New(Config{URL: srv.URL, Selectors: []string{"w"}}, sink, nil, nil)
+	p.now = func() time.Time { return time.Unix(1000, 0) }
+	client, err := p.client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Poll(context.Background(), client)
+	want := []signal.Series{{Labels: lbl("__name__", "w_ok"),
+		Points: []signal.Point{{T: 1000000, V: 1}}}}
+	if !reflect.DeepEqual(sink.got, want) {
+		t.Errorf("sink got %v, want %v", sink.got, want)
+	}
+	if n := testutil.ToFloat64(p.m.samples); n != 1 {
+		t.Errorf("%v samples counted, want 1", n)
+	}
+}
