@@ -131,6 +131,9 @@ func (c *checker) checkPull(key string, p pull.Config) {
 			c.bad(key+"."+d.name, "must be positive; leave it out for the default")
 		}
 	}
+	if p.MaxResponseBytes == 0 && c.written(key+".max_response_bytes") {
+		c.bad(key+".max_response_bytes", "must be positive; leave it out for the default")
+	}
 	checkToken(key+".bearer_token", p.BearerToken, c.bad)
 }
 

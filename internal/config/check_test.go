@@ -88,6 +88,16 @@ func TestParseProblems(t *testing.T) {
 					"leave it out for the default",
 				"c.yaml:7: pull[1].timeout: must be positive; leave it out for the default",
 			}},
+		{"pull interval too short", "pull:\n  - url: http://p:9090\n    selectors: [up]\n" +
+			"    interval: 1ns\n  - {url: 'http://q:9090', selectors: [up], interval: 1s}\n",
+			[]string{"c.yaml:4: pull[0].interval: 1ns is below the minimum 1s"}},
+		{"pull max_response_bytes", "pull:\n  - url: http://p:9090\n    selectors: [up]\n" +
+			"    max_response_bytes: 0\n" +
+			"  - {url: 'http://q:9090', selectors: [up], max_response_bytes: -5}\n", []string{
+			"c.yaml:4: pull[0].max_response_bytes: must be positive; " +
+				"leave it out for the default",
+			"c.yaml:5: pull[1].max_response_bytes: -5 is negative",
+		}},
 		{"pull selector not PromQL", "pull:\n  - url: http://p:9090\n" +
 			"    selectors: [up, 'up{']\n", []string{
 			`c.yaml:3: pull[0].selectors[1]: "up{": not PromQL: 1:4: parse error: ` +

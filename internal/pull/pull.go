@@ -24,7 +24,7 @@ import (
 type Config struct {
 	// URL is the Prometheus server, for example http://127.0.0.1:9090.
 	URL string `yaml:"url"`
-	// Interval between queries; default 15s.
+	// Interval between queries; default 15s, at least MinInterval.
 	Interval time.Duration `yaml:"interval"`
 	// Selectors are PromQL expressions, each queried at every interval, for example
 	// `up` or `rate(http_requests_total[5m])`. A result without a metric name gets the
@@ -37,6 +37,9 @@ type Config struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// BearerToken, when set, is sent with every query.
 	BearerToken string `yaml:"bearer_token"`
+	// MaxResponseBytes is the longest response read; a longer one fails the query.
+	// Default DefaultMaxResponseBytes.
+	MaxResponseBytes int64 `yaml:"max_response_bytes"`
 }
 
 // Defaults fills the zero fields. A negative one is kept for Validate to refuse: read as
@@ -51,8 +54,16 @@ func (c Config) Defaults() Config {
 	if c.Timeout == 0 {
 		c.Timeout = 10 * time.Second
 	}
+	if c.MaxResponseBytes == 0 {
+		c.MaxResponseBytes = DefaultMaxResponseBytes
+	}
 	return c
 }
+
+// MinInterval is the shortest interval. An interval of 1ns was accepted and sent over
+// a thousand queries a second; Prometheus's own scrape intervals are seldom below 1s, so
+// a shorter poll would mostly fetch the same samples again.
+const MinInterval = time.Second
 
 // Validate reports every problem of a defaulted configuration at once.
 func (c Config) Validate() error {
@@ -75,6 +86,14 @@ func (c Config) Validate() error {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("pull.%s: %v is negative", d.key, d.v))
 		}
+	}
+	if c.MaxResponseBytes < 0 {
+		errs = append(errs, fmt.Errorf("pull.max_response_bytes: %d is negative",
+			c.MaxResponseBytes))
+	}
+	if c.Interval > 0 && c.Interval < MinInterval {
+		errs = append(errs, fmt.Errorf("pull.interval: %v is below the minimum %v",
+			c.Interval, MinInterval))
 	}
 	return errors.Join(errs...)
 }
@@ -100,7 +119,9 @@ type Puller struct {
 	cfg  Config
 	sink ingest.SeriesSink
 	log  *slog.Logger
-	m    *metrics
+	m    serverMetrics
+	// filter drops what the remote_write route drops, counted under source pull.
+	filter *ingest.SeriesFilter
 	// mu guards last, which Snapshot reads while Run polls.
 	mu sync.Mutex
 	// last is, per selector, the evaluation time of its last query that reached the sink.
@@ -109,7 +130,8 @@ type Puller struct {
 	now func() time.Time
 }
 
-// New builds a Puller; it starts nothing and does not contact the server. reg may be nil.
+// New builds a Puller; it starts nothing and does not contact the server. reg may be nil;
+// the Pullers of one registry share its counters, each under the url label of its server.
 func New(cfg Config, sink ingest.SeriesSink, log *slog.Logger,
 	reg prometheus.Registerer) *Puller {
 	if log == nil {
@@ -119,8 +141,10 @@ func New(cfg Config, sink ingest.SeriesSink, log *slog.Logger,
 	if reg != nil {
 		m.register(reg)
 	}
-	return &Puller{cfg: cfg.Defaults(), sink: sink, log: log.With("component", "pull"),
-		m: m, last: map[string]time.Time{}, now: time.Now}
+	log = log.With("component", "pull")
+	return &Puller{cfg: cfg.Defaults(), sink: sink, log: log, m: m.forURL(cfg.URL),
+		filter: ingest.NewSeriesFilter(ingest.PullSource, log),
+		last:   map[string]time.Time{}, now: time.Now}
 }
 
 // Run polls every Interval until ctx ends, then returns nil. It returns an error only
@@ -148,8 +172,9 @@ func (p *Puller) Run(ctx context.Context) error {
 }
 
 func (p *Puller) client() (v1.API, error) {
-	c, err := api.NewClient(api.Config{Address: p.cfg.URL,
-		RoundTripper: bearer{token: p.cfg.BearerToken, next: api.DefaultRoundTripper}})
+	rt := limitBody{max: p.cfg.MaxResponseBytes,
+		next: bearer{token: p.cfg.BearerToken, next: api.DefaultRoundTripper}}
+	c, err := api.NewClient(api.Config{Address: p.cfg.URL, RoundTripper: rt})
 	if err != nil {
 		return nil, fmt.Errorf("configuring pull client for %s: %w", p.cfg.URL, err)
 	}
@@ -161,43 +186,37 @@ func (p *Puller) Poll(ctx context.Context, client v1.API) {
 	now := p.now().Truncate(time.Millisecond)
 	for _, sel := range p.cfg.Selectors {
 		if err := p.pollOne(ctx, client, sel, now); err != nil && ctx.Err() == nil {
-			p.m.queries.WithLabelValues("error").Inc()
+			p.m.failed.Inc()
 			p.log.Warn("pull query failed", "selector", sel, "err", err)
 			continue
 		}
-		p.m.queries.WithLabelValues("ok").Inc()
+		p.m.ok.Inc()
 	}
 }
 
 // pollOne queries one selector, with a range query when intervals were missed.
 func (p *Puller) pollOne(ctx context.Context, client v1.API, sel string, now time.Time) error {
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	defer cancel()
+	p.mu.Lock()
+	last, seen := p.last[sel]
+	p.mu.Unlock()
 	var (
 		val model.Value
 		err error
 	)
-	p.mu.Lock()
-	last, seen := p.last[sel]
-	p.mu.Unlock()
 	if seen && now.Sub(last) > p.cfg.Interval*3/2 {
-		start := last.Add(p.cfg.Interval)
-		if start.Before(now.Add(-p.cfg.MaxCatchUp)) {
-			start = now.Add(-p.cfg.MaxCatchUp)
-		}
-		p.m.ranges.Inc()
-		p.log.Info("pull catching up", "selector", sel, "from", start, "to", now)
-		val, _, _, err = client.QueryRange(ctx, sel,
-			v1.Range{Start: start, End: now, Step: p.cfg.Interval})
+		val, err = p.catchUp(ctx, client, sel, last, now)
 	} else {
-		val, _, _, err = client.Query(ctx, sel, now)
+		val, err = p.instant(ctx, client, sel, now)
 	}
 	if err != nil {
-		return fmt.Errorf("querying %q: %w", sel, err)
+		return err
 	}
 
-	series := p.convert(sel, val)
+	series := p.filter.Filter(p.convert(sel, val), p.now())
 	if len(series) > 0 {
+		p.count(series)
+		ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+		defer cancel()
 		if err := p.sink.AcceptSeries(ctx, series); err != nil {
 			return fmt.Errorf("accepting samples of %q: %w", sel, err)
 		}
@@ -206,6 +225,66 @@ func (p *Puller) pollOne(ctx context.Context, client v1.API, sel string, now tim
 	p.last[sel] = now
 	p.mu.Unlock()
 	return nil
+}
+
+// maxRangeSteps bounds the steps of a catch-up range query. Prometheus refuses a query of
+// more than 11,000 points per series, and refused, the same range was asked for again
+// at every poll.
+const maxRangeSteps = 10000
+
+// rangeStart is the first step of the catch-up after last: at most MaxCatchUp and
+// maxRangeSteps intervals before now. Older samples are skipped.
+func (p *Puller) rangeStart(last, now time.Time) time.Time {
+	start := last.Add(p.cfg.Interval)
+	for _, limit := range []time.Duration{p.cfg.MaxCatchUp, maxRangeSteps * p.cfg.Interval} {
+		if earliest := now.Add(-limit); start.Before(earliest) {
+			start = earliest
+		}
+	}
+	return start
+}
+
+// catchUp asks for the span missed since last. When the range query fails but an instant
+// query succeeds, the server is up and the range itself is what fails (too slow, too
+// large): the gap is given up, logged and counted, since asking again at every poll
+// failed forever. When both fail the server is unreachable, and the gap is kept for the
+// catch-up once it is back.
+func (p *Puller) catchUp(ctx context.Context, client v1.API, sel string,
+	last, now time.Time) (model.Value, error) {
+	r := v1.Range{Start: p.rangeStart(last, now), End: now, Step: p.cfg.Interval}
+	p.m.ranges.Inc()
+	p.log.Info("pull catching up", "selector", sel, "from", r.Start, "to", now)
+	qctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	val, _, _, err := client.QueryRange(qctx, sel, r)
+	cancel()
+	if err == nil {
+		return val, nil
+	}
+	err = fmt.Errorf("querying %q from %s to %s: %w", sel, r.Start.Format(time.RFC3339),
+		now.Format(time.RFC3339), err)
+	if ctx.Err() != nil {
+		return nil, err
+	}
+	val, ierr := p.instant(ctx, client, sel, now)
+	if ierr != nil {
+		return nil, fmt.Errorf("%w; the instant query failed too: %w", err, ierr)
+	}
+	p.m.abandoned.Inc()
+	p.log.Warn("pull catch-up abandoned", "selector", sel, "from", r.Start, "to", now,
+		"span", now.Sub(r.Start), "err", err)
+	return val, nil
+}
+
+// instant queries sel at now.
+func (p *Puller) instant(ctx context.Context, client v1.API, sel string,
+	now time.Time) (model.Value, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
+	val, _, _, err := client.Query(ctx, sel, now)
+	if err != nil {
+		return nil, fmt.Errorf("querying %q: %w", sel, err)
+	}
+	return val, nil
 }
 
 // bearer adds the configured token to every request.
@@ -223,7 +302,8 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
-// convert turns a query result into series, skipping values detection cannot use.
+// convert turns a query result into series, skipping values detection cannot use. The
+// filter then applies the rules every metric route applies.
 func (p *Puller) convert(sel string, val model.Value) []signal.Series {
 	var out []signal.Series
 	add := func(m model.Metric, pts []signal.Point) {
@@ -257,8 +337,16 @@ func (p *Puller) points(pairs ...model.SamplePair) []signal.Point {
 		}
 		pts = append(pts, signal.Point{T: int64(sp.Timestamp), V: v})
 	}
-	p.m.samples.Add(float64(len(pts)))
 	return pts
+}
+
+// count adds the samples handed to detection to the metrics.
+func (p *Puller) count(series []signal.Series) {
+	n := 0
+	for _, s := range series {
+		n += len(s.Points)
+	}
+	p.m.samples.Add(float64(n))
 }
 
 // labels returns the sorted labels of m, named after sel when m has no metric name.

@@ -6,9 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/cerebro-aiops/cerebro/internal/signal"
 )
@@ -18,6 +22,8 @@ type fakeProm struct {
 	mu    sync.Mutex
 	calls []string
 	fail  bool
+	// failRange answers range queries as Prometheus does one of too many points.
+	failRange bool
 }
 
 func (f *fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -41,6 +47,12 @@ func (f *fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/api/v1/query_range":
 		f.calls = append(f.calls, fmt.Sprintf("range %s %s..%s step %s", q,
 			r.Form.Get("start"), r.Form.Get("end"), r.Form.Get("step")))
+		if f.failRange {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"status":"error","errorType":"bad_data","error":"exceeded `+
+				`maximum resolution of 11,000 points per timeseries"}`)
+			return
+		}
 		fmt.Fprint(w, `{"status":"success","data":{"resultType":"matrix","result":[`+
 			`{"metric":{"job":"api"},"values":[[1030,"2"],[1045,"3"]]}]}}`)
 	default:
@@ -129,6 +141,62 @@ func TestPoll(t *testing.T) {
 	}
 }
 
+// TestCatchUpGivenUp checks that a range query the server refuses is not asked for again
+// at every poll, while a server that answers nothing keeps the gap for later.
+func TestCatchUpGivenUp(t *testing.T) {
+	fp := &fakeProm{}
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	reg := prometheus.NewRegistry()
+	p := New(Config{URL: srv.URL, Interval: 15 * time.Second, Selectors: []string{"up"}},
+		&recSink{}, nil, reg)
+	client, err := p.client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name            string
+		at              int64
+		fail, failRange bool
+		wantCalls       []string
+	}{
+		{name: "first poll", at: 1000, wantCalls: []string{"query up @1000"}},
+		{name: "down", at: 1015, fail: true},
+		{name: "down, catch-up and instant fail", at: 1030, fail: true},
+		{name: "back, gap kept", at: 1060, failRange: true,
+			wantCalls: []string{"range up 1015..1060 step 15", "query up @1060"}},
+		{name: "gap given up", at: 1075, wantCalls: []string{"query up @1075"}},
+	}
+	for _, st := range steps {
+		fp.fail, fp.failRange, fp.calls = st.fail, st.failRange, nil
+		p.now = func() time.Time { return time.Unix(st.at, 0) }
+		p.Poll(context.Background(), client)
+		if !reflect.DeepEqual(fp.calls, st.wantCalls) {
+			t.Errorf("%s: calls %q, want %q", st.name, fp.calls, st.wantCalls)
+		}
+	}
+	if n := testutil.ToFloat64(p.m.abandoned); n != 1 {
+		t.Errorf("%v catch-ups abandoned, want 1", n)
+	}
+}
+
+// TestRangeSteps checks that a catch-up asks for at most maxRangeSteps steps.
+func TestRangeSteps(t *testing.T) {
+	p := New(Config{URL: "http://p", Interval: time.Second, MaxCatchUp: 5 * time.Hour},
+		&recSink{}, nil, nil)
+	now := time.Unix(100000, 0)
+	cases := []struct{ last, want int64 }{
+		{99000, 99001}, // a short gap: from the first step missed
+		{60000, 90000}, // 40,000 steps: the last 10,000
+		{1000, 90000},  // beyond max_catch_up too
+	}
+	for _, tc := range cases {
+		if got := p.rangeStart(time.Unix(tc.last, 0), now).Unix(); got != tc.want {
+			t.Errorf("rangeStart(%d) = %d, want %d", tc.last, got, tc.want)
+		}
+	}
+}
+
 func TestValidate(t *testing.T) {
 	cases := []struct {
 		cfg  Config
@@ -144,6 +212,11 @@ func TestValidate(t *testing.T) {
 			MaxCatchUp: -time.Minute, Timeout: -time.Second},
 			"pull.interval: -1s is negative\npull.max_catch_up: -1m0s is negative\n" +
 				"pull.timeout: -1s is negative"},
+		{Config{URL: "http://p", Selectors: []string{"up"}, Interval: time.Nanosecond},
+			"pull.interval: 1ns is below the minimum 1s"},
+		{Config{URL: "http://p", Selectors: []string{"up"}, Interval: time.Second}, ""},
+		{Config{URL: "http://p", Selectors: []string{"up"}, MaxResponseBytes: -1},
+			"pull.max_response_bytes: -1 is negative"},
 	}
 	for _, tc := range cases {
 		got := ""
@@ -168,5 +241,72 @@ func TestRunStops(t *testing.T) {
 	}
 	if err := New(Config{}, &recSink{}, nil, nil).Run(ctx); err == nil {
 		t.Error("Run accepted an empty config")
+	}
+}
+
+// TestSharedMetrics builds two Pullers on one registry, as two pull sections do: the
+// second used to panic, registering the same counters again.
+func TestSharedMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	a := New(Config{URL: "http://a:9090"}, &recSink{}, nil, reg)
+	b := New(Config{URL: "http://u:secret@b:9090"}, &recSink{}, nil, reg)
+	a.m.ok.Inc()
+	b.m.failed.Inc()
+	n, err := testutil.GatherAndCount(reg, "cerebro_pull_queries_total")
+	if err != nil || n != 4 {
+		t.Errorf("%d series of cerebro_pull_queries_total (%v), want 4", n, err)
+	}
+	// The password stays out of the label; /metrics is readable without it.
+	got := testutil.ToFloat64(b.m.failed)
+	if got != 1 || !strings.Contains(labelsOf(t, reg), `url="http://u:xxxxx@b:9090"`) {
+		t.Errorf("failed = %v, labels %s", got, labelsOf(t, reg))
+	}
+}
+
+// labelsOf renders every label pair of reg's series.
+func labelsOf(t *testing.T, reg *prometheus.Registry) string {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				fmt.Fprintf(&b, "%s=%q ", lp.GetName(), lp.GetValue())
+			}
+		}
+	}
+	return b.String()
+}
+
+// TestPulledSamplesChecked checks that pulled samples meet the rules of remote_write: a
+// sample a century ahead and a series with an empty metric name used to be tracked.
+func TestPulledSamplesChecked(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[`+
+			`{"metric":{"__name__":"w_ok"},"value":[1000,"1"]},`+
+			`{"metric":{"__name__":"w_future"},"value":[3155760000,"1"]},`+
+			`{"metric":{"__name__":"w_neg"},"value":[-1000,"1"]},`+
+			`{"metric":{"__name__":""},"value":[1000,"1"]}]}}`)
+	}))
+	defer srv.Close()
+	sink := &recSink{}
+	p := New(Config{URL: srv.URL, Selectors: []string{"w"}}, sink, nil, nil)
+	p.now = func() time.Time { return time.Unix(1000, 0) }
+	client, err := p.client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Poll(context.Background(), client)
+	want := []signal.Series{{Labels: lbl("__name__", "w_ok"),
+		Points: []signal.Point{{T: 1000000, V: 1}}}}
+	if !reflect.DeepEqual(sink.got, want) {
+		t.Errorf("sink got %v, want %v", sink.got, want)
+	}
+	if n := testutil.ToFloat64(p.m.samples); n != 1 {
+		t.Errorf("%v samples counted, want 1", n)
 	}
 }
