@@ -32,43 +32,56 @@ const (
 
 // otlpShape says which parts of an OTLP request are items counted against MaxOTLPItems.
 type otlpShape struct {
-	noun     string          // what an item is called in the 413
-	jsonKeys map[string]bool // the JSON names of arrays whose elements are items
-	countPB  func([]byte) int
+	noun       string          // what an item is called in the 413
+	jsonKeys   map[string]bool // the JSON names of arrays whose elements are items
+	countPB    func([]byte) int
+	elementsPB func([]byte) int // the elements of MaxOTLPElements
 }
 
 var metricsShape = otlpShape{
 	noun: "data points",
 	jsonKeys: map[string]bool{"dataPoints": true, "data_points": true,
 		"quantileValues": true, "quantile_values": true},
-	countPB: pbMetricItems,
+	countPB:    pbMetricItems,
+	elementsPB: pbMetricElements,
 }
 
 var logsShape = otlpShape{
-	noun:     "log records",
-	jsonKeys: map[string]bool{"logRecords": true, "log_records": true},
-	countPB:  pbLogRecords,
+	noun:       "log records",
+	jsonKeys:   map[string]bool{"logRecords": true, "log_records": true},
+	countPB:    pbLogRecords,
+	elementsPB: pbLogElements,
 }
 
 // checkOTLPBody refuses, before pdata decodes it, a body whose decoding would exhaust the
 // stack (JSON nested deeper than maxJSONDepth, a 400) or memory (more than MaxOTLPItems
 // items, a 413). Protobuf needs no depth check: pdata stops at 100 nested messages.
 func checkOTLPBody(body []byte, isJSON bool, s otlpShape) error {
-	n := 0
+	n, elems := 0, 0
 	if isJSON {
 		var err error
 		if n, err = scanJSON(body, s.jsonKeys); err != nil {
 			return err
 		}
+		elems, _ = scanJSON(body, otlpElementKeys)
 	} else {
-		n = s.countPB(body)
+		n, elems = s.countPB(body), s.elementsPB(body)
 	}
 	if n > MaxOTLPItems {
-		return &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,
-			Msg: fmt.Sprintf("OTLP request holds %d %s, more than the %d allowed; send "+
-				"smaller batches", n, s.noun, MaxOTLPItems)}
+		return tooMany(n, s.noun, MaxOTLPItems)
+	}
+	if elems > MaxOTLPElements {
+		return tooMany(elems, "elements (points, records, attributes, values, buckets)",
+			MaxOTLPElements)
 	}
 	return nil
+}
+
+// tooMany is the 413 for a request holding n of what, over limit.
+func tooMany(n int, what string, limit int) error {
+	return &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeTooLarge,
+		Msg: fmt.Sprintf("OTLP request holds %d %s, more than the %d allowed; send "+
+			"smaller batches", n, what, limit)}
 }
 
 // scanJSON measures the nesting of a JSON body without recursing, refusing it past

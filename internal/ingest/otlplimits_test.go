@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // nestedJSON is an AnyValue of depth levels: arrays inside each other, a string innermost.
@@ -203,4 +206,80 @@ func TestScanJSON(t *testing.T) {
 	if _, err := scanJSON([]byte(deep), keys); err == nil {
 		t.Error("no error past maxJSONDepth")
 	}
+}
+
+// pbWrap nests payload in fields nums, innermost last: pbWrap(p, 1, 2) is {1: {2: p}}.
+func pbWrap(payload []byte, nums ...protowire.Number) []byte {
+	for i := len(nums) - 1; i >= 0; i-- {
+		payload = protowire.AppendBytes(protowire.AppendTag(nil, nums[i],
+			protowire.BytesType), payload)
+	}
+	return payload
+}
+
+// emptyFields is n empty length-delimited fields numbered num.
+func emptyFields(num protowire.Number, n int) []byte {
+	one := protowire.AppendBytes(protowire.AppendTag(nil, num, protowire.BytesType), nil)
+	return bytes.Repeat(one, n)
+}
+
+// TestOTLPTooManyElements checks that the attributes and buckets of a few points count:
+// one point with millions of empty attributes, in a body of a few megabytes, took the
+// server to 1.3 GB, and millions of exponential-histogram buckets to 2 GB.
+func TestOTLPTooManyElements(t *testing.T) {
+	over := MaxOTLPElements + 1
+	want := strconv.Itoa(MaxOTLPElements) + " allowed"
+	point := func(dp []byte, data protowire.Number) []byte {
+		return pbWrap(dp, pbResources, pbScopes, pbItems, data, pbDataPoints)
+	}
+	zeros := make([]byte, over) // one packed varint 0 per byte
+	metrics := map[string][]byte{
+		"point attributes":    point(emptyFields(7, over), 5),
+		"resource attributes": pbWrap(emptyFields(pbResourceAttrs, over), pbResources, 1),
+		"histogram buckets": point(protowire.AppendBytes(protowire.AppendTag(nil, 6,
+			protowire.BytesType), make([]byte, 8*over)), 9),
+		"exponential buckets": point(pbWrap(protowire.AppendBytes(protowire.AppendTag(nil, 2,
+			protowire.BytesType), zeros), 8), 10),
+		"nested array values": point(pbWrap(emptyFields(pbListValues, over), 7, pbKVValue,
+			pbArrayValue), 5),
+	}
+	for name, body := range metrics {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := DecodeOTLPMetrics(body, false, time.Time{})
+			wantStatus(t, err, http.StatusRequestEntityTooLarge, want)
+		})
+	}
+	t.Run("log attributes", func(t *testing.T) {
+		body := pbWrap(emptyFields(pbLogAttrs, over), pbResources, pbScopes, pbItems)
+		_, err := DecodeOTLPLogs(body, false, "")
+		wantStatus(t, err, http.StatusRequestEntityTooLarge, want)
+	})
+	t.Run("json attributes", func(t *testing.T) {
+		body := `{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"up","gauge":` +
+			`{"dataPoints":[{"attributes":[` + strings.Repeat(`{},`, over-1) + `{}]}]}}]}]}]}`
+		_, _, err := DecodeOTLPMetrics([]byte(body), true, time.Time{})
+		wantStatus(t, err, http.StatusRequestEntityTooLarge, want)
+	})
+	t.Run("a Collector batch", func(t *testing.T) {
+		// 8,192 histogram points with ten attributes and twenty buckets each.
+		md := pmetric.NewMetrics()
+		m := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().
+			AppendEmpty()
+		m.SetName("latency")
+		h := m.SetEmptyHistogram()
+		h.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+		for i := range 8192 {
+			dp := h.DataPoints().AppendEmpty()
+			for a := range 10 {
+				dp.Attributes().PutStr(fmt.Sprintf("a%d", a), strconv.Itoa(i))
+			}
+			dp.BucketCounts().FromRaw(make([]uint64, 20))
+			dp.ExplicitBounds().FromRaw(make([]float64, 19))
+			dp.SetTimestamp(1_700_000_000_000_000_000)
+		}
+		body := encodeOTLP(t, md, false)
+		if err := checkOTLPBody(body, false, metricsShape); err != nil {
+			t.Fatalf("a batch of 8,192 points refused: %v", err)
+		}
+	})
 }
