@@ -125,6 +125,13 @@ func TestParseProblems(t *testing.T) {
 			"c.yaml:2: detect.stale_after: 1s is under 1m0s",
 			"c.yaml:3: detect.capacities[0].limit: NaN is not a finite number",
 		}},
+		{"NaN sensitivities, a trend window of a nanosecond", "detect:\n" +
+			"  sensitivity: .nan\n  trend_window: 1ns\n" +
+			"  overrides: [{selector: q, sensitivity: .nan}]\n", []string{
+			"c.yaml:2: detect.sensitivity: NaN is not in (0, 1)",
+			"c.yaml:3: detect.trend_window: 1ns is under 1m0s",
+			"c.yaml:4: detect.overrides[0].sensitivity: NaN is not in (0, 1)",
+		}},
 		{"a selector PromQL refuses", "detect: {mute: ['not a selector(((']}\n", []string{
 			`c.yaml:1: detect.mute[0]: parsing selector "not a selector(((": ` +
 				"1:5: parse error: unexpected identifier \"a\"",

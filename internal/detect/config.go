@@ -61,8 +61,15 @@ type Config struct {
 	Capacities []Capacity `yaml:"capacities"`
 }
 
-// minStaleAfter is the shortest stale_after accepted.
-const minStaleAfter = time.Minute
+// minStaleAfter is the shortest stale_after accepted; minTrendWindow the shortest
+// trend_window and forecast_window.
+const (
+	minStaleAfter  = time.Minute
+	minTrendWindow = time.Minute
+)
+
+// inUnit reports whether a sensitivity is in (0, 1); NaN is not.
+func inUnit(x float64) bool { return x > 0 && x < 1 }
 
 // DefaultMute selects Prometheus's scrape meta series, muted unless Mute is set.
 const DefaultMute = `{__name__=~"scrape_.+"}`
@@ -112,7 +119,7 @@ func setDur(d *time.Duration, def time.Duration) {
 // Validate reports every problem of a defaulted config at once.
 func (cfg Config) Validate() error {
 	var errs []error
-	if cfg.Sensitivity <= 0 || cfg.Sensitivity >= 1 {
+	if !inUnit(cfg.Sensitivity) {
 		errs = append(errs, fmt.Errorf("sensitivity: %v is not in (0, 1)", cfg.Sensitivity))
 	}
 	if cfg.MaxSeries < 0 {
@@ -130,7 +137,7 @@ func (cfg Config) Validate() error {
 		case o.Sensitivity == 0:
 			errs = append(errs, fmt.Errorf("overrides[%d].sensitivity: required, "+
 				"a number in (0, 1)", i))
-		case o.Sensitivity < 0 || o.Sensitivity >= 1:
+		case !inUnit(o.Sensitivity):
 			errs = append(errs, fmt.Errorf("overrides[%d].sensitivity: %v is not in (0, 1)",
 				i, o.Sensitivity))
 		}
@@ -164,6 +171,15 @@ func (cfg Config) Validate() error {
 	if cfg.StaleAfter > 0 && cfg.StaleAfter < minStaleAfter {
 		errs = append(errs, fmt.Errorf("stale_after: %v is under %v", cfg.StaleAfter,
 			minStaleAfter))
+	}
+	// A trend needs samples to fit: a window shorter than a scrape is a line through one.
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"trend_window", cfg.TrendWindow}, {"forecast_window", cfg.ForecastWindow}} {
+		if d.v > 0 && d.v < minTrendWindow {
+			errs = append(errs, fmt.Errorf("%s: %v is under %v", d.name, d.v, minTrendWindow))
+		}
 	}
 	return errors.Join(errs...)
 }
