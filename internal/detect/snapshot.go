@@ -23,7 +23,8 @@ import (
 // The checksums make random damage (a bad disk block, a byte flipped in a copy) a lost
 // series rather than a restored one: a record that fails its checksum is skipped alone,
 // and one whose key length was damaged costs at most the rest of its chunk, whose length
-// says where the next one starts. Only a damaged header stops the restore.
+// says where the next one starts. A damaged chunk head costs its chunk: the restore finds
+// the next head by its checksum (resync). Only a damaged header stops the restore.
 //
 // Versions 10 and 9 are read as well, without checksums: per chunk, series count u32,
 // then per series key length u32, key and record. Version 9 lacks only the trends'
@@ -333,6 +334,13 @@ func (e *Engine) Restore(r io.Reader) error {
 		} else {
 			err = e.restoreChunk(br, &skip, v)
 		}
+		if errors.Is(err, errChunkHead) && resync(br) {
+			skip.chunks++ // its series are uncounted: the head that counted them is bad
+			continue
+		}
+		if errors.Is(err, io.EOF) && skip.chunks > 0 {
+			break // a resync skipped chunks: the file ended where it should
+		}
 		if err != nil {
 			return fmt.Errorf("reading detect snapshot chunk %d of %d: %w; %v, and the "+
 				"%d chunks after it are not read", c, chunks, err, skip, chunks-c-1)
@@ -366,6 +374,28 @@ func readHead(br *bufio.Reader) (version, chunks uint32, err error) {
 	return v, binary.LittleEndian.Uint32(head[12:]), nil
 }
 
+// errChunkHead is a chunk head that fails its checksum.
+var errChunkHead = fmt.Errorf("%w: the chunk head fails its checksum", errSnapshot)
+
+// resync moves br to the next chunk head, a 12-byte window that passes its checksum, and
+// reports whether it found one. A damaged chunk head does not say where its chunk ends,
+// and stopping there lost every later shard's series (a tester's one flipped length byte
+// restored 0 of 20,000). A window that passes the CRC by chance is one in 2^32 per byte.
+func resync(br *bufio.Reader) bool {
+	for {
+		b, err := br.Peek(12)
+		if err != nil {
+			return false
+		}
+		if crcOK(b) {
+			return true
+		}
+		if _, err := br.Discard(1); err != nil {
+			return false
+		}
+	}
+}
+
 // crcOK reports whether b ends with the CRC-32C of the bytes before it.
 func crcOK(b []byte) bool {
 	n := len(b) - 4
@@ -374,6 +404,7 @@ func crcOK(b []byte) bool {
 
 // restoreSkips counts the series of a snapshot as they are restored or lost.
 type restoreSkips struct {
+	chunks  int // chunks whose head failed its checksum, their series uncounted
 	kept    int // restored
 	damaged int // failed their checksum, or were in a chunk that could not be read past
 	bad     int // a record with an impossible value
@@ -381,14 +412,19 @@ type restoreSkips struct {
 }
 
 func (s restoreSkips) String() string {
-	return fmt.Sprintf("%d series restored, %d lost: %d damaged, %d with impossible "+
+	out := fmt.Sprintf("%d series restored, %d lost: %d damaged, %d with impossible "+
 		"values, %d beyond max_series", s.kept, s.damaged+s.bad+s.full, s.damaged, s.bad,
 		s.full)
+	if s.chunks > 0 {
+		out += fmt.Sprintf(", and the uncounted series of %d chunks whose head was damaged",
+			s.chunks)
+	}
+	return out
 }
 
 func (s restoreSkips) err() error {
 	switch {
-	case s.damaged > 0 || s.bad > 0:
+	case s.damaged > 0 || s.bad > 0 || s.chunks > 0:
 		return fmt.Errorf("%w: %v; the others are restored", errSnapshot, s)
 	case s.full > 0:
 		return fmt.Errorf("%d series beyond max_series were not restored, and their "+
@@ -432,7 +468,7 @@ func (e *Engine) restoreChunkCRC(br *bufio.Reader, skip *restoreSkips) error {
 		return fmt.Errorf("chunk head: %w", err)
 	}
 	if !crcOK(head[:]) {
-		return fmt.Errorf("%w: the chunk head fails its checksum", errSnapshot)
+		return errChunkHead
 	}
 	n := binary.LittleEndian.Uint32(head[:4])
 	size := int64(binary.LittleEndian.Uint32(head[4:8]))
