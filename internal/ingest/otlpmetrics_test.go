@@ -122,11 +122,7 @@ func gaugeRequest(t *testing.T, ts pcommon.Timestamp, vs ...float64) []byte {
 		dp.SetDoubleValue(v)
 		dp.SetTimestamp(ts)
 	}
-	b, err := pmetricotlp.NewExportRequestFromMetrics(md).MarshalProto()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return encodeOTLP(t, md, false)
 }
 
 // badAttrRequest is one gauge point whose attribute value is not valid UTF-8.
@@ -138,11 +134,7 @@ func badAttrRequest(t *testing.T, ts pcommon.Timestamp) []byte {
 	dp.Attributes().PutStr("bad", "\xff\xfeX")
 	dp.SetDoubleValue(1)
 	dp.SetTimestamp(ts)
-	b, err := pmetricotlp.NewExportRequestFromMetrics(md).MarshalProto()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return encodeOTLP(t, md, false)
 }
 
 // namelessRequest is a gauge point and a histogram point whose metrics have no name, and a
@@ -162,11 +154,7 @@ func namelessRequest(t *testing.T, ts pcommon.Timestamp) []byte {
 	dp := named.SetEmptyGauge().DataPoints().AppendEmpty()
 	dp.SetDoubleValue(1)
 	dp.SetTimestamp(ts)
-	b, err := pmetricotlp.NewExportRequestFromMetrics(md).MarshalProto()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return encodeOTLP(t, md, false)
 }
 
 func TestOTLPMetricsBadInput(t *testing.T) {
