@@ -44,14 +44,13 @@ type App struct {
 	miner     *logs.Miner
 	signals   *signalSink
 	outbox    *outbox // derived signals the store has not taken yet
-	snapshots map[string]snapshotter
-	// pullers keep where each pull section got to; they are saved before the stages
-	// (saveAll), so that a restart asks again for what the detectors' state lacks.
-	pullers []*pull.Puller
-	unlock  func() // releases the data directory (lockDataDir)
-	routes  []api.Route
-	runners []func(ctx context.Context) error
-	ready   atomic.Bool
+	// snapshots are the stages whose state survives restarts, in the order they are
+	// saved: the pull positions first (see saveAll).
+	snapshots []stage
+	unlock    func() // releases the data directory (lockDataDir)
+	routes    []api.Route
+	runners   []func(ctx context.Context) error
+	ready     atomic.Bool
 }
 
 // New builds the whole pipeline from cfg and binds the listener, so Addr is known before
@@ -171,9 +170,9 @@ func (a *App) buildStages(st *store.Store, graph *topology.Graph) error {
 	if err != nil {
 		return fmt.Errorf("building log miner: %w", err)
 	}
-	a.snapshots = map[string]snapshotter{"detect": a.detect, "logs": a.miner}
-	for name, s := range a.snapshots {
-		a.restore(name, s)
+	a.snapshots = []stage{{"detect", a.detect}, {"logs", a.miner}}
+	for _, s := range a.snapshots {
+		a.restore(s.name, s.s)
 	}
 
 	topic := bus.NewTopic()
@@ -188,7 +187,7 @@ func (a *App) buildStages(st *store.Store, graph *topology.Graph) error {
 	for _, pc := range a.cfg.Pull {
 		p := pull.New(pc, series, a.log, a.reg)
 		a.restore(p.SnapshotName(), p)
-		a.pullers = append(a.pullers, p)
+		a.snapshots = append([]stage{{p.SnapshotName(), p}}, a.snapshots...)
 		a.runners = append(a.runners, p.Run)
 	}
 	return a.addKube()

@@ -17,6 +17,12 @@ type snapshotter interface {
 	Restore(r io.Reader) error
 }
 
+// stage is a snapshotter and the name of its file in the data directory.
+type stage struct {
+	name string
+	s    snapshotter
+}
+
 // restore loads a stage's snapshot if one exists. A corrupt snapshot is logged and the
 // stage starts with what it could read (detect keeps the series read before the error,
 // logs keeps nothing): losing learned baselines is better than refusing to start.
@@ -95,17 +101,12 @@ func (a *App) save(name string, s snapshotter) error {
 	return nil
 }
 
-// saveAll snapshots every stateful stage, logging failures. The pull positions go
-// first: a poll between the two saves then reaches the restored detectors twice (the
-// second copy is skipped as a duplicate) rather than not at all.
+// saveAll snapshots every stateful stage in order, logging failures. The pull positions
+// come first: a poll between the two saves then reaches the restored detectors twice
+// (the second copy is skipped as a duplicate) rather than not at all.
 func (a *App) saveAll() {
-	for _, p := range a.pullers {
-		if err := a.save(p.SnapshotName(), p); err != nil {
-			a.log.Warn("saving snapshot failed", "err", err)
-		}
-	}
-	for name, s := range a.snapshots {
-		if err := a.save(name, s); err != nil {
+	for _, s := range a.snapshots {
+		if err := a.save(s.name, s.s); err != nil {
 			a.log.Warn("saving snapshot failed", "err", err)
 		}
 	}

@@ -379,7 +379,7 @@ func (e *Engine) evictStale(sh *shard) {
 	}
 	sh.lastSweep = now
 	n := sh.series.deleteIf(func(st *series) bool {
-		if now <= st.seen || now-st.seen <= stale {
+		if !st.idle(now, stale) {
 			return false
 		}
 		sh.remove(st)
@@ -388,6 +388,12 @@ func (e *Engine) evictStale(sh *shard) {
 	e.held.Add(-int64(n))
 	e.m.series.Sub(float64(n))
 	e.m.evicted.Add(float64(n))
+}
+
+// idle reports whether st has received nothing for more than stale seconds of the engine
+// clock at now.
+func (st *series) idle(now, stale uint32) bool {
+	return now > st.seen && now-st.seen > stale
 }
 
 // clock is the engine's wall clock: whole seconds since New, which a series record

@@ -242,7 +242,7 @@ func (st *series) stepLeak(c *emitCtx, t int64, out []signal.Signal) []signal.Si
 		if !leaking {
 			return out
 		}
-		load, known := c.ownerLoad(t)
+		load, known := c.loadGrowth(t)
 		if known && load.significant && load.frac >= growth/math.Abs(now) {
 			c.e.m.leaksHeld.Inc()
 			return out
@@ -259,25 +259,19 @@ func (st *series) stepLeak(c *emitCtx, t int64, out []signal.Signal) []signal.Si
 	return out
 }
 
-// ownerLoad is the load growth of the series' owner over the trend window.
-type ownerLoad struct {
-	frac        float64 // growth over the window, as a fraction of the load
-	significant bool    // beyond two standard errors of the summed slope
-}
-
-// ownerLoad returns the series' owner's load growth, if it has load series.
-func (c *emitCtx) ownerLoad(t int64) (ownerLoad, bool) {
+// loadGrowth returns the growth of the series' owner's load over the trend window, if
+// the owner has load series.
+func (c *emitCtx) loadGrowth(t int64) (loadGrowth, bool) {
 	owner := c.owner()
 	if owner == "" {
-		return ownerLoad{}, false
+		return loadGrowth{}, false
 	}
-	frac, sig, ok := c.e.loads.growth(owner, t, c.e.cfg.TrendWindow)
-	return ownerLoad{frac: frac, significant: sig}, ok
+	return c.e.loads.growth(owner, t, c.e.cfg.TrendWindow)
 }
 
 // leakContext adds to a firing leak signal what tells it from growth that follows
 // traffic, and the change its service had shortly before, if any: the likely cause.
-func (c *emitCtx) leakContext(s *signal.Signal, load ownerLoad, known bool) {
+func (c *emitCtx) leakContext(s *signal.Signal, load loadGrowth, known bool) {
 	svc := serviceOf(c.owner())
 	s.Annotations = map[string]string{}
 	if known {

@@ -105,11 +105,16 @@ func (b *loadBook) put(owner string, idx uint32, p loadPart, stale int64) {
 	}
 }
 
-// growth returns the owner's load growth over window as a fraction of its load, and
-// whether that growth is significant (the summed slope beyond two standard errors).
-// ok is false when the owner has no load series fresh at t.
+// loadGrowth is an owner's load growth over a trend window.
+type loadGrowth struct {
+	frac        float64 // growth over the window, as a fraction of the load
+	significant bool    // the summed slope is beyond two standard errors
+}
+
+// growth returns the owner's load growth over window; ok is false when the owner has no
+// load series fresh at t.
 func (b *loadBook) growth(owner string, t int64, window time.Duration) (
-	frac float64, significant, ok bool) {
+	g loadGrowth, ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var slope, se2, level float64
@@ -123,9 +128,10 @@ func (b *loadBook) growth(owner string, t int64, window time.Duration) (
 		ok = true
 	}
 	if !ok || level <= 0 {
-		return 0, false, false
+		return loadGrowth{}, false
 	}
-	return slope * window.Seconds() / level, slope > 2*math.Sqrt(se2), true
+	return loadGrowth{frac: slope * window.Seconds() / level,
+		significant: slope > 2*math.Sqrt(se2)}, true
 }
 
 // change is the last change an owner's service had.

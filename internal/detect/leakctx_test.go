@@ -191,7 +191,7 @@ func TestLoadBookBounded(t *testing.T) {
 	if parts > 600+4096 {
 		t.Errorf("%d load parts held, want at most %d", parts, 600+4096)
 	}
-	if _, _, ok := b.growth("svca\x00", 200000*1000, 5*time.Minute); ok {
+	if _, ok := b.growth("svca\x00", 200000*1000, 5*time.Minute); ok {
 		t.Errorf("an owner whose parts are all stale still has a load")
 	}
 }

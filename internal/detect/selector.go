@@ -19,12 +19,15 @@ type Selector struct {
 	matchers []*labels.Matcher
 }
 
+// promql is Prometheus's parser, built once.
+var promql = parser.NewParser(parser.Options{})
+
 // ParseSelector parses a series selector.
 func ParseSelector(s string) (*Selector, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, fmt.Errorf("parsing selector %q: empty", s)
 	}
-	ms, err := parser.NewParser(parser.Options{}).ParseMetricSelector(s)
+	ms, err := promql.ParseMetricSelector(s)
 	if err != nil {
 		return nil, fmt.Errorf("parsing selector %q: %w", s, err)
 	}

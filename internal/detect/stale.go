@@ -23,10 +23,9 @@ func (e *Engine) ResolveStale(out []signal.Signal) []signal.Signal {
 		sh := &e.shards[i]
 		sh.mu.Lock()
 		sh.series.each(func(_ uint64, st *series) {
-			if now <= st.seen || now-st.seen <= stale {
-				return
+			if st.idle(now, stale) {
+				out = e.resolveSilent(sh, st, at, out)
 			}
-			out = e.resolveSilent(sh, st, at, out)
 		})
 		sh.mu.Unlock()
 	}
@@ -37,17 +36,12 @@ func (e *Engine) ResolveStale(out []signal.Signal) []signal.Signal {
 // the shard lock.
 func (e *Engine) resolveSilent(sh *shard, st *series, at time.Time,
 	out []signal.Signal) []signal.Signal {
-	var tr *trends
+	c := &emitCtx{e: e, sh: sh, stored: *sh.recs.key(st.idx)}
 	if st.trended {
-		tr = sh.trends[st.idx]
+		c.tr = sh.trends[st.idx]
 	}
-	firing := st.anomaly.firing || tr != nil && (tr.leak.firing || tr.forecast.firing)
-	if !firing {
-		return out
-	}
-	c := &emitCtx{e: e, sh: sh, tr: tr, stored: *sh.recs.key(st.idx)}
 	for _, what := range []string{"anomaly", "leak", "forecast"} {
-		if what != "anomaly" && tr == nil {
+		if what != "anomaly" && c.tr == nil {
 			break
 		}
 		ep := c.episodeOf(st, what)

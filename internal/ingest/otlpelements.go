@@ -25,8 +25,14 @@ var otlpElementKeys = func() map[string]bool {
 	return m
 }()
 
-// Field numbers of the OTLP messages the element count walks (opentelemetry-proto).
+// Field numbers of the OTLP messages the counts walk (opentelemetry-proto).
 const (
+	pbResources      = 1 // resource_metrics, resource_logs of the Export*ServiceRequest
+	pbScopes         = 2 // scope_metrics, scope_logs of ResourceMetrics, ResourceLogs
+	pbItems          = 2 // metrics, log_records of ScopeMetrics, ScopeLogs
+	pbDataPoints     = 1 // of Gauge, Sum, Histogram, ExponentialHistogram, Summary
+	pbSummary        = 11
+	pbQuantileValues = 6 // of SummaryDataPoint
 	pbResource       = 1 // resource of ResourceMetrics and ResourceLogs
 	pbScope          = 1 // scope of ScopeMetrics and ScopeLogs
 	pbResourceAttrs  = 1 // attributes of Resource
@@ -52,16 +58,16 @@ var pbPointFields = map[protowire.Number]struct {
 	attrs, exemplars protowire.Number
 	packed, buckets  []protowire.Number
 }{
-	5:  {attrs: 7, exemplars: 5},
-	7:  {attrs: 7, exemplars: 5},
-	9:  {attrs: 9, exemplars: 8, packed: []protowire.Number{6, 7}},
-	10: {attrs: 1, exemplars: 11, buckets: []protowire.Number{8, 9}},
-	11: {attrs: 7, packed: []protowire.Number{6}},
+	5:         {attrs: 7, exemplars: 5},
+	7:         {attrs: 7, exemplars: 5},
+	9:         {attrs: 9, exemplars: 8, packed: []protowire.Number{6, 7}},
+	10:        {attrs: 1, exemplars: 11, buckets: []protowire.Number{8, 9}},
+	pbSummary: {attrs: 7, packed: []protowire.Number{pbQuantileValues}},
 }
 
-// pbMetricElements counts the elements of an encoded ExportMetricsServiceRequest.
-func pbMetricElements(b []byte) int {
-	n := 0
+// pbMetricCounts counts the items (data points and summary quantiles) and the elements
+// of an encoded ExportMetricsServiceRequest, in one walk, without decoding it.
+func pbMetricCounts(b []byte) (items, n int) {
 	eachPB(b, pbResources, func(rm []byte) {
 		n += pbResourceElements(rm)
 		eachPB(rm, pbScopes, func(sm []byte) {
@@ -71,6 +77,10 @@ func pbMetricElements(b []byte) int {
 				for f, pf := range pbPointFields {
 					eachPB(m, f, func(data []byte) {
 						eachPB(data, pbDataPoints, func(dp []byte) {
+							items++
+							if f == pbSummary {
+								items += countPB(dp, pbQuantileValues)
+							}
 							n += 1 + pbAttrs(dp, pf.attrs) + pbExemplars(dp, pf.exemplars)
 							n += pbPacked(dp, 8, pf.packed...)
 							for _, bf := range pf.buckets {
@@ -82,23 +92,24 @@ func pbMetricElements(b []byte) int {
 			})
 		})
 	})
-	return n
+	return items, n
 }
 
-// pbLogElements counts the elements of an encoded ExportLogsServiceRequest.
-func pbLogElements(b []byte) int {
-	n := 0
+// pbLogCounts counts the items (log records) and the elements of an encoded
+// ExportLogsServiceRequest, in one walk.
+func pbLogCounts(b []byte) (items, n int) {
 	eachPB(b, pbResources, func(rl []byte) {
 		n += pbResourceElements(rl)
 		eachPB(rl, pbScopes, func(sl []byte) {
 			n += pbScopeElements(sl)
 			eachPB(sl, pbItems, func(r []byte) {
+				items++
 				n += 1 + pbAttrs(r, pbLogAttrs)
 				eachPB(r, pbLogBody, func(v []byte) { n += pbValue(v, 0) })
 			})
 		})
 	})
-	return n
+	return items, n
 }
 
 func pbResourceElements(rm []byte) int {

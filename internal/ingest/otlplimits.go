@@ -30,42 +30,41 @@ const (
 	maxJSONDepth = 16 + 4*MaxAnyValueDepth
 )
 
-// otlpShape says which parts of an OTLP request are items counted against MaxOTLPItems.
+// otlpShape says which parts of an OTLP request are items counted against MaxOTLPItems;
+// every request's elements count against MaxOTLPElements.
 type otlpShape struct {
-	noun       string          // what an item is called in the 413
-	jsonKeys   map[string]bool // the JSON names of arrays whose elements are items
-	countPB    func([]byte) int
-	elementsPB func([]byte) int // the elements of MaxOTLPElements
+	noun     string          // what an item is called in the 413
+	jsonKeys map[string]bool // the JSON names of arrays whose elements are items
+	// countPB counts an encoded request's items and elements in one walk.
+	countPB func([]byte) (items, elements int)
 }
 
 var metricsShape = otlpShape{
 	noun: "data points",
 	jsonKeys: map[string]bool{"dataPoints": true, "data_points": true,
 		"quantileValues": true, "quantile_values": true},
-	countPB:    pbMetricItems,
-	elementsPB: pbMetricElements,
+	countPB: pbMetricCounts,
 }
 
 var logsShape = otlpShape{
-	noun:       "log records",
-	jsonKeys:   map[string]bool{"logRecords": true, "log_records": true},
-	countPB:    pbLogRecords,
-	elementsPB: pbLogElements,
+	noun:     "log records",
+	jsonKeys: map[string]bool{"logRecords": true, "log_records": true},
+	countPB:  pbLogCounts,
 }
 
 // checkOTLPBody refuses, before pdata decodes it, a body whose decoding would exhaust the
 // stack (JSON nested deeper than maxJSONDepth, a 400) or memory (more than MaxOTLPItems
 // items, a 413). Protobuf needs no depth check: pdata stops at 100 nested messages.
 func checkOTLPBody(body []byte, isJSON bool, s otlpShape) error {
-	n, elems := 0, 0
+	var n, elems int
 	if isJSON {
-		var err error
-		if n, err = scanJSON(body, s.jsonKeys); err != nil {
+		counts, err := scanJSON(body, s.jsonKeys, otlpElementKeys)
+		if err != nil {
 			return err
 		}
-		elems, _ = scanJSON(body, otlpElementKeys)
+		n, elems = counts[0], counts[1]
 	} else {
-		n, elems = s.countPB(body), s.elementsPB(body)
+		n, elems = s.countPB(body)
 	}
 	if n > MaxOTLPItems {
 		return tooMany(n, s.noun, MaxOTLPItems)
@@ -85,42 +84,52 @@ func tooMany(n int, what string, limit int) error {
 }
 
 // scanJSON measures the nesting of a JSON body without recursing, refusing it past
-// maxJSONDepth, and counts the elements of the arrays named in keys (an empty array
-// counts one: overcounting is safe). It does not validate: the decoder does. Escaped
-// names are unescaped, so that "data\u0050oints" cannot hide points from the count.
-func scanJSON(b []byte, keys map[string]bool) (items int, err error) {
-	var counted [maxJSONDepth + 1]bool // counted[d]: the container at depth d holds items
+// maxJSONDepth, and counts, for each of up to eight sets of keys, the elements of the
+// arrays named in it (an empty array counts one: overcounting is safe). It does not
+// validate: the decoder does. Escaped names are unescaped, so that "data\u0050oints"
+// cannot hide points from the count.
+func scanJSON(b []byte, sets ...map[string]bool) ([]int, error) {
+	counts := make([]int, len(sets))
+	var counted [maxJSONDepth + 1]uint8 // bit k: the container at this depth counts in set k
+	add := func(bits uint8) {
+		for k := range counts {
+			if bits&(1<<k) != 0 {
+				counts[k]++
+			}
+		}
+	}
 	depth, strStart, strEnd, key := 0, -1, -1, ""
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; c {
 		case '"':
 			strStart = i
 			if i = stringEnd(b, i); i < 0 {
-				return items, nil
+				return counts, nil
 			}
 			strEnd = i
 		case ':':
 			key = jsonKey(b, strStart, strEnd)
 		case ',':
 			key = ""
-			if counted[depth] {
-				items++
-			}
+			add(counted[depth])
 		case '{', '[':
 			if depth++; depth > maxJSONDepth {
-				return 0, Errorf("decoding OTLP JSON: objects and arrays nested deeper "+
+				return nil, Errorf("decoding OTLP JSON: objects and arrays nested deeper "+
 					"than %d levels at byte %d", maxJSONDepth, i)
 			}
-			counted[depth] = c == '[' && keys[key]
-			if counted[depth] {
-				items++
+			counted[depth] = 0
+			for k, keys := range sets {
+				if c == '[' && keys[key] {
+					counted[depth] |= 1 << k
+				}
 			}
+			add(counted[depth])
 			key = ""
 		case '}', ']':
 			depth = max(depth-1, 0)
 		}
 	}
-	return items, nil
+	return counts, nil
 }
 
 // stringEnd is the index of the quote that closes the JSON string opening at b[i], or -1.
@@ -183,57 +192,6 @@ func eachPB(b []byte, num protowire.Number, fn func([]byte)) {
 func countPB(b []byte, num protowire.Number) int {
 	n := 0
 	eachPB(b, num, func([]byte) { n++ })
-	return n
-}
-
-// Field numbers of the OTLP messages pbMetricItems and pbLogRecords walk.
-const (
-	pbResources      = 1 // resource_metrics, resource_logs of the Export*ServiceRequest
-	pbScopes         = 2 // scope_metrics, scope_logs of ResourceMetrics, ResourceLogs
-	pbItems          = 2 // metrics, log_records of ScopeMetrics, ScopeLogs
-	pbDataPoints     = 1 // of Gauge, Sum, Histogram, ExponentialHistogram, Summary
-	pbSummary        = 11
-	pbQuantileValues = 6 // of SummaryDataPoint
-)
-
-// pbDataFields are the Metric fields that hold data points: gauge, sum, histogram,
-// exponential_histogram and summary.
-var pbDataFields = []protowire.Number{5, 7, 9, 10, pbSummary}
-
-// pbMetricItems counts the data points and summary quantiles of an encoded
-// ExportMetricsServiceRequest without decoding it.
-func pbMetricItems(b []byte) int {
-	n := 0
-	eachPB(b, pbResources, func(rm []byte) {
-		eachPB(rm, pbScopes, func(sm []byte) {
-			eachPB(sm, pbItems, func(m []byte) { n += pbMetricPoints(m) })
-		})
-	})
-	return n
-}
-
-// pbMetricPoints counts the data points, and a summary's quantiles, of one Metric.
-func pbMetricPoints(m []byte) int {
-	n := 0
-	for _, f := range pbDataFields {
-		eachPB(m, f, func(data []byte) {
-			eachPB(data, pbDataPoints, func(dp []byte) {
-				n++
-				if f == pbSummary {
-					n += countPB(dp, pbQuantileValues)
-				}
-			})
-		})
-	}
-	return n
-}
-
-// pbLogRecords counts the log records of an encoded ExportLogsServiceRequest.
-func pbLogRecords(b []byte) int {
-	n := 0
-	eachPB(b, pbResources, func(rl []byte) {
-		eachPB(rl, pbScopes, func(sl []byte) { n += countPB(sl, pbItems) })
-	})
 	return n
 }
 
